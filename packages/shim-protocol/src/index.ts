@@ -1,0 +1,6 @@
+export * from './admin.js';
+export * from './child-ipc.js';
+export * from './close-codes.js';
+export { assertNever, type Decoded, ProtocolError, type ProtocolErrorCode } from './errors.js';
+export * from './lambda-link.js';
+export * from './limits.js';
