@@ -47,7 +47,10 @@ export interface SerializedError {
 
 /** How a handler invocation ended in the child. */
 export type InvocationOutcome =
-  | { readonly kind: 'value'; /** JSON of the result; absent when the result was `undefined`. */ readonly json?: string }
+  | {
+      readonly kind: 'value' /** JSON of the result; absent when the result was `undefined`. */;
+      readonly json?: string;
+    }
   | { readonly kind: 'error'; readonly error: SerializedError };
 
 export const CONSOLE_LEVELS = ['log', 'info', 'warn', 'error', 'debug', 'trace'] as const;
@@ -140,7 +143,9 @@ export function decodeSerializedError(json: unknown, depth = 0): Decoded<Seriali
   const errorMessage = fields.string('errorMessage', { maxLength: MAX_TEXT });
   const traceValue = json.trace;
   const trace =
-    Array.isArray(traceValue) && traceValue.every((line) => typeof line === 'string') ? (traceValue as string[]) : undefined;
+    Array.isArray(traceValue) && traceValue.every((line) => typeof line === 'string')
+      ? (traceValue as string[])
+      : undefined;
   const valueJson = fields.optionalString('valueJson', { maxLength: 64 * MAX_TEXT });
   const propertiesJson = fields.optionalString('propertiesJson', { maxLength: 64 * MAX_TEXT });
   const cause =
@@ -192,7 +197,9 @@ function decodeOutcome(json: unknown): Decoded<InvocationOutcome> {
   const kind = fields.oneOf('kind', ['value', 'error'] as const);
   if (kind === 'value') {
     const valueJson = fields.optionalString('json', { maxLength: Number.MAX_SAFE_INTEGER });
-    return fields.result(() => (valueJson === undefined ? { kind: 'value' } : { kind: 'value', json: valueJson }));
+    return fields.result(() =>
+      valueJson === undefined ? { kind: 'value' } : { kind: 'value', json: valueJson },
+    );
   }
   const error = fields.nested('error', (value) => decodeSerializedError(value), false);
   return fields.result(() => ({ kind: 'error', error: error as SerializedError }));
@@ -200,7 +207,8 @@ function decodeOutcome(json: unknown): Decoded<InvocationOutcome> {
 
 function messageType(json: unknown): Decoded<{ type: string; record: UnknownRecord }> {
   if (!isRecord(json)) return decodedError('not-an-object', 'IPC message must be an object');
-  if (typeof json.type !== 'string') return decodedError('missing-field', 'IPC message has no "type"', 'type');
+  if (typeof json.type !== 'string')
+    return decodedError('missing-field', 'IPC message has no "type"', 'type');
   return { ok: true, value: { type: json.type, record: json } };
 }
 
@@ -223,7 +231,14 @@ export function decodeChildMessage(json: unknown): Decoded<ChildMessage> {
         pid,
         nodeVersion,
       }));
-      if (ready.ok && (host === undefined || typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535)) {
+      if (
+        ready.ok &&
+        (host === undefined ||
+          typeof port !== 'number' ||
+          !Number.isInteger(port) ||
+          port < 1 ||
+          port > 65535)
+      ) {
         return decodedError('invalid-field', 'ready: field "inspector" must be { host, port }', 'inspector');
       }
       return ready;

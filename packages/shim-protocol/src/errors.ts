@@ -25,7 +25,9 @@ export class ProtocolError extends Error {
 }
 
 /** The result of every decoder: a typed value or a typed error, never an exception. */
-export type Decoded<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: ProtocolError };
+export type Decoded<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly error: ProtocolError };
 
 export function decodedOk<T>(value: T): Decoded<T> {
   return { ok: true, value };

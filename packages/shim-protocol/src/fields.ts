@@ -51,7 +51,11 @@ export class FieldReader {
     return this.#string(field, true, options);
   }
 
-  #string(field: string, optional: boolean, options: { maxLength?: number; pattern?: RegExp }): string | undefined {
+  #string(
+    field: string,
+    optional: boolean,
+    options: { maxLength?: number; pattern?: RegExp },
+  ): string | undefined {
     const maxLength = options.maxLength ?? 4096;
     const expected = options.pattern
       ? `a string matching ${options.pattern}`
@@ -73,7 +77,11 @@ export class FieldReader {
     return this.#number(field, true, options);
   }
 
-  #number(field: string, optional: boolean, options: { integer?: boolean; min?: number }): number | undefined {
+  #number(
+    field: string,
+    optional: boolean,
+    options: { integer?: boolean; min?: number },
+  ): number | undefined {
     const min = options.min ?? Number.NEGATIVE_INFINITY;
     const expected = `${options.integer ? 'an integer' : 'a finite number'}${Number.isFinite(min) ? ` >= ${min}` : ''}`;
     return this.#read(
@@ -129,7 +137,12 @@ export class FieldReader {
     }
     const decoded = decode(value);
     if (!decoded.ok) {
-      if (!this.#problem) this.#problem = decodedError('invalid-field', `${this.#context}.${field}: ${decoded.error.message}`, field);
+      if (!this.#problem)
+        this.#problem = decodedError(
+          'invalid-field',
+          `${this.#context}.${field}: ${decoded.error.message}`,
+          field,
+        );
       return undefined;
     }
     return decoded.value;

@@ -171,11 +171,16 @@ function asBuffer(data: Buffer | string): Buffer {
  * Splits a link frame into control or CDP. Does not validate the control message's fields; see
  * `decodeProxyFrame` / `decodeBrokerFrame`.
  */
-function splitFrame(data: Buffer | string): Decoded<{ kind: 'control'; json: unknown } | { kind: 'cdp'; sessionId: string; payload: Buffer }> {
+function splitFrame(
+  data: Buffer | string,
+): Decoded<{ kind: 'control'; json: unknown } | { kind: 'cdp'; sessionId: string; payload: Buffer }> {
   const bytes = asBuffer(data);
   if (bytes.length === 0) return decodedError('truncated-frame', 'empty frame');
   if (bytes.length > MAX_FRAME_BYTES) {
-    return decodedError('frame-too-large', `frame of ${bytes.length} bytes exceeds the limit of ${MAX_FRAME_BYTES}`);
+    return decodedError(
+      'frame-too-large',
+      `frame of ${bytes.length} bytes exceeds the limit of ${MAX_FRAME_BYTES}`,
+    );
   }
   if (bytes[0] === OPEN_BRACE) {
     if (bytes.length > MAX_CONTROL_MESSAGE_BYTES) {
@@ -211,7 +216,10 @@ function splitFrame(data: Buffer | string): Decoded<{ kind: 'control'; json: unk
   return decodedError('malformed-frame', 'frame is neither a control message nor a CDP frame');
 }
 
-function decodeFrame<M>(data: Buffer | string, decodeMessage: (json: unknown) => Decoded<M>): Decoded<LinkFrame<M>> {
+function decodeFrame<M>(
+  data: Buffer | string,
+  decodeMessage: (json: unknown) => Decoded<M>,
+): Decoded<LinkFrame<M>> {
   const split = splitFrame(data);
   if (!split.ok) return split;
   if (split.value.kind === 'cdp') return decodedOk(split.value);
@@ -244,7 +252,12 @@ function decodeSessionEnd(fields: FieldReader): Decoded<ProxySessionEndMessage> 
   const sessionId = fields.string('sessionId', idOptions);
   const reason = fields.oneOf('reason', SESSION_END_REASONS);
   const message = fields.optionalString('message', { maxLength: 1024 });
-  return fields.result(() => ({ type: 'session-end', sessionId, reason, ...(message === undefined ? {} : { message }) }));
+  return fields.result(() => ({
+    type: 'session-end',
+    sessionId,
+    reason,
+    ...(message === undefined ? {} : { message }),
+  }));
 }
 
 /** Validates a control message sent by a proxy. */
