@@ -1,0 +1,158 @@
+/**
+ * `--broker` values. Debugger-side commands (`url`, `tunnel`, `sessions`) talk to the broker's debugger port;
+ * `env` prints the address Lambdas use to reach its Lambda port. Both accept `HOST`, `HOST:PORT`, `[IPv6]:PORT`
+ * or a URL; a `wss://`/`https://` URL means the broker sits behind TLS.
+ */
+import { isIPv6 } from 'node:net';
+import { DEFAULT_DEBUGGER_PORT, DEFAULT_LAMBDA_PORT } from '@lambda-debug/broker';
+import { UsageError } from './errors.js';
+
+/** Environment variable giving the default broker for `url`, `tunnel` and `sessions`. */
+export const BROKER_ENV = 'LAMBDA_DEBUG_BROKER';
+
+/** Where the broker's debugger port is, as the CLI connects to it. */
+export interface BrokerAddress {
+  /** The broker is reached over TLS (`wss://`, `https://`). */
+  readonly secure: boolean;
+  /** The host as written in a URL: IPv6 literals keep their brackets. */
+  readonly host: string;
+  readonly port: number;
+}
+
+const ADDRESS_FORMS = 'Use HOST, HOST:PORT, [IPv6]:PORT, or a URL such as wss://broker.example.com';
+const HOST_NAME = /^[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?$/;
+const PLAIN_ADDRESS = /^(?<host>\[[^\]]*\]|[^:[\]]+)(?::(?<port>[^:]*))?$/;
+const URL_PREFIX = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
+
+function invalid(input: string, source: string, why: string): UsageError {
+  return new UsageError(`invalid broker address "${input}" (from ${source}): ${why}`, ADDRESS_FORMS);
+}
+
+function parsePortText(text: string, input: string, source: string): number {
+  const port = /^\d{1,5}$/.test(text) ? Number(text) : Number.NaN;
+  if (!(port >= 1 && port <= 65535))
+    throw invalid(input, source, `port "${text}" is not between 1 and 65535`);
+  return port;
+}
+
+function checkHost(host: string, input: string, source: string): string {
+  if (host.startsWith('[')) {
+    if (!isIPv6(host.slice(1, -1))) throw invalid(input, source, `"${host}" is not an IPv6 address`);
+    return host.toLowerCase();
+  }
+  if (!HOST_NAME.test(host)) throw invalid(input, source, `"${host}" is not a host name or IP address`);
+  return host.toLowerCase();
+}
+
+/** A `URL` for a broker address given as a URL, with everything the CLI cannot use refused. */
+function parseUrlForm(input: string, source: string, protocols: readonly string[]): URL {
+  let url: URL;
+  try {
+    url = new URL(input);
+  } catch {
+    throw invalid(input, source, 'not a valid URL');
+  }
+  if (!protocols.includes(url.protocol)) {
+    throw invalid(input, source, `the scheme must be ${protocols.map((p) => `${p}//`).join(' or ')}`);
+  }
+  if (url.username || url.password) throw invalid(input, source, 'credentials do not belong in the address');
+  if (url.search || url.hash)
+    throw invalid(input, source, 'a query or fragment does not belong in the address');
+  if (url.hostname === '') throw invalid(input, source, 'the host is missing');
+  return url;
+}
+
+/**
+ * Parses a debugger-side broker address. A plain host gets `defaultPort`; a URL without a port gets its
+ * scheme's standard port (443 for `wss`/`https`, 80 for `ws`/`http`), as any URL would. `source` names where
+ * the value came from (`--broker`, `LAMBDA_DEBUG_BROKER`) so the error can say which one to fix.
+ */
+export function parseBrokerAddress(input: string, defaultPort: number, source: string): BrokerAddress {
+  const text = input.trim();
+  if (text === '') throw invalid(input, source, 'it is empty');
+  if (URL_PREFIX.test(text)) {
+    const url = parseUrlForm(text, source, ['ws:', 'wss:', 'http:', 'https:']);
+    if (url.pathname !== '/' && url.pathname !== '') {
+      throw invalid(input, source, 'a path does not belong in the debugger address');
+    }
+    const secure = url.protocol === 'wss:' || url.protocol === 'https:';
+    const port = url.port === '' ? (secure ? 443 : 80) : Number(url.port);
+    return { secure, host: checkHost(url.hostname, input, source), port };
+  }
+  const match = PLAIN_ADDRESS.exec(text);
+  const host = match?.groups?.host;
+  if (host === undefined) {
+    throw invalid(input, source, text.includes('::') ? 'IPv6 addresses need brackets' : 'not HOST[:PORT]');
+  }
+  const portText = match?.groups?.port;
+  return {
+    secure: false,
+    host: checkHost(host, input, source),
+    port: portText === undefined ? defaultPort : parsePortText(portText, input, source),
+  };
+}
+
+/**
+ * The debugger-side broker: `--broker` if given, else `LAMBDA_DEBUG_BROKER`, else `localhost`, with the
+ * debugger port (9229) when none is named.
+ */
+export function resolveDebuggerBroker(
+  option: string | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+): BrokerAddress {
+  if (option !== undefined) return parseBrokerAddress(option, DEFAULT_DEBUGGER_PORT, '--broker');
+  const fromEnv = env[BROKER_ENV];
+  if (fromEnv !== undefined && fromEnv.trim() !== '') {
+    return parseBrokerAddress(fromEnv, DEFAULT_DEBUGGER_PORT, BROKER_ENV);
+  }
+  return { secure: false, host: 'localhost', port: DEFAULT_DEBUGGER_PORT };
+}
+
+/**
+ * The value of `DEBUGGER_BROKER_ADDRESS` for `--broker` as given to `env`: `host:port` or a `ws://`/`wss://` URL
+ * (path kept, for brokers behind a reverse proxy), always with an explicit port. The proxy reads a missing port
+ * as 8080 even in a `wss://` URL, so writing it out shows what the function will really use.
+ */
+export function lambdaBrokerAddress(input: string, source = '--broker'): string {
+  const text = input.trim();
+  if (text === '') throw invalid(input, source, 'it is empty');
+  if (URL_PREFIX.test(text)) {
+    parseUrlForm(text, source, ['ws:', 'wss:']);
+    // `URL` forgets a port equal to the scheme's default, so the written authority is read as typed.
+    const [, scheme, authority, rest] = /^([^:]+:\/\/)([^/?#]*)(.*)$/.exec(text) ?? [];
+    const hasPort = /:\d+$/.test(authority ?? '') && !(authority ?? '').endsWith(']');
+    return hasPort ? text : `${scheme}${authority}:${DEFAULT_LAMBDA_PORT}${rest}`;
+  }
+  const address = parseBrokerAddress(text, DEFAULT_LAMBDA_PORT, source);
+  return `${address.host}:${address.port}`;
+}
+
+/** `host:port`, as in a DevTools `ws=` parameter or a chrome://inspect target. */
+export function hostPort(address: BrokerAddress): string {
+  return `${address.host}:${address.port}`;
+}
+
+/** `host:port` as a URL writes it: the port left out when it is the scheme's standard one (443, 80). */
+export function urlAuthority(address: BrokerAddress): string {
+  return address.port === (address.secure ? 443 : 80) ? address.host : hostPort(address);
+}
+
+/** The WebSocket origin of the debugger port: `ws://host:port` or `wss://host[:port]`. */
+export function webSocketOrigin(address: BrokerAddress): string {
+  return `${address.secure ? 'wss' : 'ws'}://${urlAuthority(address)}`;
+}
+
+/** The HTTP origin of the debugger port: `http://host:port` or `https://host[:port]`. */
+export function httpOrigin(address: BrokerAddress): string {
+  return `${address.secure ? 'https' : 'http'}://${urlAuthority(address)}`;
+}
+
+/** The address as a `--broker` argument, for commands the CLI suggests: `host:port` or `wss://host[:port]`. */
+export function brokerArgument(address: BrokerAddress): string {
+  return address.secure ? `wss://${urlAuthority(address)}` : hostPort(address);
+}
+
+/** True for the address used when no `--broker` is given, so suggested commands can leave it out. */
+export function isDefaultBroker(address: BrokerAddress): boolean {
+  return !address.secure && address.host === 'localhost' && address.port === DEFAULT_DEBUGGER_PORT;
+}

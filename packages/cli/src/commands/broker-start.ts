@@ -1,0 +1,228 @@
+/** `lambda-debug broker start`: runs the broker in the foreground until Ctrl+C or SIGTERM. */
+import {
+  BrokerConfigError,
+  type BrokerHandle,
+  createBrokerLogger,
+  DEFAULT_DEBUGGER_PORT,
+  DEFAULT_HOST,
+  DEFAULT_LAMBDA_PORT,
+  LAMBDA_LINK_PATH,
+  LOG_LEVELS,
+  startBroker,
+} from '@lambda-debug/broker';
+import type { Command } from 'commander';
+import { parseChoice, parsePort } from '../arguments.js';
+import type { CommandContext } from '../context.js';
+import { readSecretFile, SECRET_ENV, secretFromEnv } from '../credentials.js';
+import { RuntimeFailure, UsageError } from '../errors.js';
+import type { Palette } from '../output.js';
+
+/** Log formats `--log-format` accepts. */
+export const LOG_FORMATS = ['json', 'pretty'] as const;
+
+/** The `broker start --json` line printed once both ports listen. */
+export interface BrokerReady {
+  readonly lambdaUrl: string;
+  readonly debuggerUrl: string;
+  readonly lambdaPort: number;
+  readonly debuggerPort: number;
+  readonly auth: boolean;
+}
+
+interface BrokerStartOptions {
+  readonly host?: string;
+  readonly lambdaPort: string;
+  readonly debuggerPort: string;
+  readonly secretFile?: string;
+  readonly auth: boolean;
+  readonly logLevel: string;
+  readonly logFormat?: string;
+  readonly allowedHost?: string[];
+  readonly allowedOrigin?: string[];
+  readonly json?: boolean;
+}
+
+const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '[::]']);
+
+function urlHost(address: string): string {
+  return address.includes(':') && !address.startsWith('[') ? `[${address}]` : address;
+}
+
+/** What the operator sees once the broker listens: where, and the commands to run next. */
+export function formatBrokerReady(
+  ready: BrokerReady,
+  bindHost: string,
+  allowedHosts: readonly string[],
+  style: Palette,
+): string {
+  // On a wildcard address the broker's reachable name is unknown here; suggest a placeholder to fill in.
+  const wildcard = WILDCARD_HOSTS.has(bindHost);
+  const lambdaAt = `${wildcard ? '<address Lambdas reach>' : urlHost(bindHost)}:${ready.lambdaPort}`;
+  const debuggerAt = `${wildcard ? '<address you reach>' : urlHost(bindHost)}:${ready.debuggerPort}`;
+  const noAuth = ready.auth ? '' : ' --no-auth';
+  const lines = [
+    style.bold('lambda-debug broker listening'),
+    `  Lambda port    ${ready.lambdaUrl}   ${style.dim('(proxies connect here)')}`,
+    `  Debugger port  ${ready.debuggerUrl}   ${style.dim('(DevTools, VS Code, node inspect, lambda-debug url/sessions/tunnel)')}`,
+    `  Auth           ${ready.auth ? `on: tokens derived from the broker secret` : style.yellow('off (--no-auth): anyone who can reach these ports can debug')}`,
+    '',
+    style.bold('Next'),
+    `  1. Set the function's environment:  ${style.cyan(`lambda-debug env --fn <ID> --broker ${lambdaAt}${noAuth}`)}`,
+    "  2. Raise the function's timeout and invoke it.",
+    `  3. Attach a debugger:               ${style.cyan(`lambda-debug url --fn <ID> --broker ${debuggerAt}${noAuth}`)}`,
+    `  Watch sessions:                     ${style.cyan(`lambda-debug sessions --follow --broker ${debuggerAt}${noAuth}`)}`,
+  ];
+  if (ready.auth) lines.push(style.dim(`  (url, env and sessions read the secret from ${SECRET_ENV}.)`));
+  if (wildcard && allowedHosts.length === 0) {
+    lines.push(
+      style.dim(
+        '  Debuggers that reach the broker by DNS name need --allowed-host <name>; IPs and localhost always work.',
+      ),
+    );
+  }
+  lines.push('', style.dim('Press Ctrl+C to stop.'));
+  return lines.join('\n');
+}
+
+async function resolveSecret(
+  options: BrokerStartOptions,
+  context: CommandContext,
+): Promise<string | undefined> {
+  if (!options.auth) {
+    if (options.secretFile !== undefined) {
+      throw new UsageError('--no-auth and --secret-file contradict each other', 'Pass one of them');
+    }
+    if (context.env[SECRET_ENV] !== undefined) context.output.warn(`--no-auth: ignoring ${SECRET_ENV}`);
+    return undefined;
+  }
+  if (options.secretFile !== undefined) return readSecretFile(options.secretFile, context.output);
+  const secret = secretFromEnv(context.env);
+  if (secret === undefined) {
+    throw new UsageError(
+      'the broker needs a secret and none was given',
+      `Set ${SECRET_ENV} (make one with \`lambda-debug secret\`), pass --secret-file F, or run with --no-auth on a trusted network only`,
+    );
+  }
+  return secret;
+}
+
+/** Turns the broker's own start-up errors (whose messages already name the fix) into the CLI's two kinds. */
+function explainStartFailure(error: unknown): unknown {
+  if (!(error instanceof BrokerConfigError)) return error;
+  switch (error.code) {
+    case 'address-in-use':
+    case 'listen-failed':
+      return new RuntimeFailure(error.message, '', { cause: error });
+    default:
+      return new UsageError(error.message, '', { cause: error });
+  }
+}
+
+/** Collects a repeatable option's values. */
+const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
+
+/** Adds `broker start` to the program. */
+export function registerBrokerCommand(program: Command, context: CommandContext): void {
+  const broker = program
+    .command('broker')
+    .summary('run the broker')
+    .description('Run the broker that pairs Lambda invocations with debuggers.');
+  broker
+    .command('start')
+    .summary('run the broker in the foreground')
+    .description(
+      'Run the broker in the foreground: proxies connect to the Lambda port, debuggers to the debugger port. ' +
+        `The secret comes from ${SECRET_ENV} or --secret-file. Ctrl+C or SIGTERM ends every session with a reason, ` +
+        'closes both ports and exits 0.',
+    )
+    .option('--host <address>', 'address both ports listen on (0.0.0.0 for every interface)', DEFAULT_HOST)
+    .option('--lambda-port <port>', 'port for proxies (0 picks a free one)', String(DEFAULT_LAMBDA_PORT))
+    .option(
+      '--debugger-port <port>',
+      'port for debuggers (0 picks a free one)',
+      String(DEFAULT_DEBUGGER_PORT),
+    )
+    .option('--secret-file <file>', `read the secret from <file> instead of ${SECRET_ENV}`)
+    .option('--no-auth', 'accept every proxy and debugger without a token (trusted networks only)')
+    .option(
+      '--allowed-host <name>',
+      'a DNS name debuggers may use in Host (repeatable; IPs and localhost always work)',
+      collect,
+    )
+    .option(
+      '--allowed-origin <origin>',
+      'a web origin allowed to open debugger sockets (repeatable)',
+      collect,
+    )
+    .option('--log-level <level>', `log level: ${LOG_LEVELS.join(', ')}`, 'info')
+    .option(
+      '--log-format <format>',
+      'log lines on stderr: json or pretty (default: pretty on a terminal, else json)',
+    )
+    .option(
+      '--json',
+      'print one JSON line { lambdaUrl, debuggerUrl, lambdaPort, debuggerPort, auth } once listening',
+    )
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ export ${SECRET_ENV}="$(lambda-debug secret)"
+  $ lambda-debug broker start
+  $ lambda-debug broker start --host 0.0.0.0 --allowed-host broker.example.com --secret-file /run/secrets/lambda-debug
+  $ lambda-debug broker start --lambda-port 0 --debugger-port 0 --json`,
+    )
+    .action(async (options: BrokerStartOptions) => {
+      const { output } = context;
+      const lambdaPort = parsePort(options.lambdaPort, '--lambda-port', true);
+      const debuggerPort = parsePort(options.debuggerPort, '--debugger-port', true);
+      const level = parseChoice(options.logLevel, '--log-level', LOG_LEVELS);
+      const format =
+        options.logFormat === undefined
+          ? output.isErrInteractive
+            ? 'pretty'
+            : 'json'
+          : parseChoice(options.logFormat, '--log-format', LOG_FORMATS);
+      const secret = await resolveSecret(options, context);
+      const host = options.host ?? DEFAULT_HOST;
+      let handle: BrokerHandle;
+      try {
+        handle = await startBroker({
+          host,
+          lambdaPort,
+          debuggerPort,
+          auth: options.auth,
+          ...(secret === undefined ? {} : { secret }),
+          allowedHosts: options.allowedHost ?? [],
+          allowedOrigins: options.allowedOrigin ?? [],
+          logger: createBrokerLogger({ level, format }),
+        });
+      } catch (error) {
+        throw explainStartFailure(error);
+      }
+      const stop = context.listenForStop();
+      try {
+        const { lambdaAddress, debuggerAddress } = handle;
+        const ready: BrokerReady = {
+          lambdaUrl: `ws://${urlHost(lambdaAddress.host)}:${lambdaAddress.port}${LAMBDA_LINK_PATH}`,
+          debuggerUrl: `http://${urlHost(debuggerAddress.host)}:${debuggerAddress.port}`,
+          lambdaPort: lambdaAddress.port,
+          debuggerPort: debuggerAddress.port,
+          auth: options.auth,
+        };
+        if (options.json) output.jsonLine(ready);
+        else output.line(formatBrokerReady(ready, host, options.allowedHost ?? [], output.style));
+        const signal = await stop.stopped;
+        const live = handle.sessions().length;
+        output.note(
+          output.errStyle.dim(
+            `${signal}: stopping the broker${live > 0 ? ` and ending ${live} session(s)` : ''}…`,
+          ),
+        );
+      } finally {
+        stop.dispose();
+        await handle.close();
+      }
+      output.note(output.errStyle.dim('broker stopped'));
+    });
+}

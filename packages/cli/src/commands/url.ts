@@ -1,0 +1,182 @@
+/**
+ * `lambda-debug url --fn ID`: everything needed to attach a debugger to a function through the broker, computed
+ * offline from the secret.
+ */
+import type { Command } from 'commander';
+import { parseFunctionId } from '../arguments.js';
+import {
+  type BrokerAddress,
+  brokerArgument,
+  isDefaultBroker,
+  resolveDebuggerBroker,
+  urlAuthority,
+  webSocketOrigin,
+} from '../broker-address.js';
+import type { CommandContext } from '../context.js';
+import { tokenFor } from '../credentials.js';
+import { devtoolsFrontendUrl } from '../devtools-url.js';
+import type { Palette } from '../output.js';
+import { DEFAULT_TUNNEL_PORT } from '../tunnel-server.js';
+
+/** A VS Code `launch.json` configuration that attaches js-debug to the function. */
+export interface VsCodeAttachConfig {
+  readonly type: 'node';
+  readonly request: 'attach';
+  readonly name: string;
+  readonly websocketAddress: string;
+  /**
+   * Off, because with it on VS Code rewrites `NODE_OPTIONS` for child processes it can see, which would change
+   * the environment of the function's handler process.
+   */
+  readonly autoAttachChildProcesses: false;
+  /** Stay paused before the handler's first statement so breakpoints can be set first. */
+  readonly continueOnAttach: false;
+  readonly skipFiles: readonly string[];
+  readonly localRoot: string;
+  /** Where the function's code lives in Lambda, so breakpoints set on local files map onto it. */
+  readonly remoteRoot: string;
+}
+
+/** How to reach chrome://inspect: it cannot send a token, so it goes through `lambda-debug tunnel`. */
+export interface InspectInstructions {
+  /** What to add under chrome://inspect's "Discover network targets" once the tunnel runs. */
+  readonly target: string;
+  /** The tunnel command to run first. */
+  readonly command: string;
+}
+
+/** The `url --json` object. */
+export interface AttachInstructions {
+  readonly ws: string;
+  readonly devtools: string;
+  readonly inspect: InspectInstructions;
+  readonly vscode: VsCodeAttachConfig;
+}
+
+/** Where Lambda puts a function's code (`LAMBDA_TASK_ROOT`). */
+export const LAMBDA_TASK_ROOT = '/var/task';
+
+/** Builds every way to attach to `functionId` through `broker`; `token` is absent for a `--no-auth` broker. */
+export function buildAttachInstructions(
+  functionId: string,
+  broker: BrokerAddress,
+  token: string | undefined,
+): AttachInstructions {
+  const pathAndQuery = `/${functionId}${token === undefined ? '' : `?token=${encodeURIComponent(token)}`}`;
+  const ws = `${webSocketOrigin(broker)}${pathAndQuery}`;
+  const tunnelArgs = [`--fn ${functionId}`];
+  if (!isDefaultBroker(broker)) tunnelArgs.push(`--broker ${brokerArgument(broker)}`);
+  if (token === undefined) tunnelArgs.push('--no-auth');
+  return {
+    ws,
+    devtools: devtoolsFrontendUrl(`${urlAuthority(broker)}${pathAndQuery}`, broker.secure),
+    inspect: {
+      target: `localhost:${DEFAULT_TUNNEL_PORT}`,
+      command: `lambda-debug tunnel ${tunnelArgs.join(' ')}`,
+    },
+    vscode: {
+      type: 'node',
+      request: 'attach',
+      name: `Lambda ${functionId} (lambda-debug)`,
+      websocketAddress: ws,
+      autoAttachChildProcesses: false,
+      continueOnAttach: false,
+      skipFiles: ['<node_internals>/**'],
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a VS Code launch.json variable, written literally.
+      localRoot: '${workspaceFolder}',
+      remoteRoot: LAMBDA_TASK_ROOT,
+    },
+  };
+}
+
+function indent(text: string, spaces: number): string {
+  const pad = ' '.repeat(spaces);
+  return text
+    .split('\n')
+    .map((line) => pad + line)
+    .join('\n');
+}
+
+/** The human-readable `url` output. */
+export function formatAttachInstructions(
+  instructions: AttachInstructions,
+  functionId: string,
+  broker: BrokerAddress,
+  style: Palette,
+): string {
+  const heading = (text: string): string => style.bold(text);
+  const command = (text: string): string => style.cyan(`\`${text}\``);
+  const lines = [
+    `Debug ${style.bold(functionId)} through the broker at ${brokerArgument(broker)}.`,
+    style.dim(
+      'Open a debugger before or after invoking the function: one that connects first waits for the next invocation.',
+    ),
+    '',
+    heading('Chrome DevTools') + style.dim(' (paste into the address bar of Chrome)'),
+    `  ${instructions.devtools}`,
+    '',
+    heading('WebSocket') + style.dim(' (any DevTools protocol client)'),
+    `  ${instructions.ws}`,
+    '',
+    heading('chrome://inspect'),
+    `  run ${command(instructions.inspect.command)}, then add ${style.bold(instructions.inspect.target)} under "Discover network targets"`,
+    '',
+    heading('node inspect'),
+    `  run ${command(instructions.inspect.command)}, then ${command(`node inspect ${instructions.inspect.target}`)}`,
+    '',
+    heading('VS Code') +
+      style.dim(' (add to "configurations" in .vscode/launch.json; set remoteRoot to where the code runs)'),
+    indent(JSON.stringify(instructions.vscode, null, 2), 2),
+  ];
+  if (instructions.ws.includes('?token=')) {
+    lines.push(
+      '',
+      style.yellow(
+        `These URLs carry a token that opens debugging sessions on ${functionId}: share them only with people who may debug it.`,
+      ),
+    );
+  }
+  return lines.join('\n');
+}
+
+interface UrlOptions {
+  readonly fn: string;
+  readonly broker?: string;
+  readonly json?: boolean;
+  readonly auth: boolean;
+}
+
+/** Adds `url` to the program. */
+export function registerUrlCommand(program: Command, context: CommandContext): void {
+  program
+    .command('url')
+    .summary('print the DevTools URL and how to attach VS Code or chrome://inspect')
+    .description(
+      'Print how to attach a debugger to a function: the DevTools URL for Chrome, the raw WebSocket URL, the ' +
+        'chrome://inspect target (through `lambda-debug tunnel`) and a VS Code launch.json snippet. Computed offline ' +
+        "from LAMBDA_DEBUG_SECRET; the URLs carry the function's debugger token.",
+    )
+    .requiredOption('--fn <id>', "the function's DEBUGGER_FUNCTION_ID")
+    .option(
+      '--broker <host[:port]>',
+      "the broker's debugger port (default: $LAMBDA_DEBUG_BROKER or localhost:9229)",
+    )
+    .option('--json', 'print { ws, devtools, inspect, vscode } as JSON')
+    .option('--no-auth', 'for a broker started with --no-auth: URLs without a token, no secret needed')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ lambda-debug url --fn orders-api --broker broker.example.com
+  $ lambda-debug url --fn orders-api --broker wss://debug.example.com --json | jq -r .devtools`,
+    )
+    .action((options: UrlOptions) => {
+      const functionId = parseFunctionId(options.fn);
+      const broker = resolveDebuggerBroker(options.broker, context.env);
+      const token = tokenFor('debugger', functionId, { auth: options.auth, env: context.env });
+      const instructions = buildAttachInstructions(functionId, broker, token);
+      if (options.json) context.output.json(instructions);
+      else
+        context.output.line(formatAttachInstructions(instructions, functionId, broker, context.output.style));
+    });
+}

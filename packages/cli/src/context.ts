@@ -1,0 +1,24 @@
+/**
+ * What every command gets from the program: where to write, the environment to read settings from, and a way
+ * to wait for Ctrl+C. Commands never touch `process` directly, so they run the same in the binary and in tests.
+ */
+import type { Output } from './output.js';
+
+/** Environment variables as the CLI reads them. */
+export type CliEnv = Readonly<Record<string, string | undefined>>;
+
+/** A stop request (Ctrl+C or SIGTERM) that long-running commands wait for. */
+export interface StopListener {
+  /** Resolves with the signal's name when the user asks to stop. */
+  readonly stopped: Promise<string>;
+  /** Stops listening, so a later Ctrl+C gets Node's default behaviour again. */
+  dispose(): void;
+}
+
+/** Shared by every command module. */
+export interface CommandContext {
+  readonly output: Output;
+  readonly env: CliEnv;
+  /** Starts listening for a stop request; long-running commands call it once they are up. */
+  listenForStop(): StopListener;
+}

@@ -1,0 +1,20 @@
+/** The lambda-debug command line, as a library: run it with your own streams, or reuse its pieces. */
+export type { BrokerReady } from './commands/broker-start.js';
+export type { EnvFormat, FunctionEnvironment } from './commands/env.js';
+export { buildFunctionEnvironment, ENV_FORMATS, formatFunctionEnvironment } from './commands/env.js';
+export type { TunnelReady } from './commands/tunnel.js';
+export type { AttachInstructions, InspectInstructions, VsCodeAttachConfig } from './commands/url.js';
+export { buildAttachInstructions } from './commands/url.js';
+export type { CliEnv, CommandContext, StopListener } from './context.js';
+export { CliError, ExitCode, type ExitCodeValue, RuntimeFailure, UsageError } from './errors.js';
+export { Output, type OutputStream } from './output.js';
+export {
+  CLI_VERSION,
+  type CliHost,
+  COMMANDS,
+  type CommandRegistration,
+  createProgram,
+  listenForProcessSignals,
+  runCli,
+} from './program.js';
+export { startTunnel, type Tunnel, type TunnelEvent, type TunnelOptions } from './tunnel-server.js';
