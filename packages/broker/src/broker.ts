@@ -1,0 +1,305 @@
+import type { EventEmitter } from 'node:events';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { SessionSummary } from '@lambda-debug/shim-protocol';
+import type { Logger } from 'winston';
+import { AccessControl } from './access.js';
+import { AdminEndpoint } from './admin-endpoint.js';
+import type { BrokerContext } from './context.js';
+import { DebuggerEndpoint } from './debugger-endpoint.js';
+import { BrokerConfigError } from './errors.js';
+import { guarded } from './guarded.js';
+import { HeartbeatMonitor } from './heartbeat.js';
+import { writeRefusal } from './http-guard.js';
+import { LambdaEndpoint } from './lambda-endpoint.js';
+import { redactingLogger } from './logger.js';
+import {
+  type BrokerLimits,
+  type BrokerOptions,
+  type ResolvedBrokerOptions,
+  resolveBrokerOptions,
+} from './options.js';
+import { FlowController } from './relay.js';
+import { SessionRegistry } from './session-registry.js';
+import { TrackedTimers } from './timers.js';
+
+/** Counts of everything the broker holds; after every peer left, all are zero. */
+export interface BrokerStats {
+  readonly sessions: number;
+  readonly heldDebuggers: number;
+  readonly lambdaSockets: number;
+  readonly debuggerSockets: number;
+  readonly adminWatchers: number;
+  /** Open TCP connections on both ports, WebSocket or not. */
+  readonly tcpConnections: number;
+  /** Sockets the broker stopped reading because their receiver is slow. */
+  readonly pausedSockets: number;
+  /** Bytes the broker holds in send buffers towards proxies and debuggers (bounded by backpressure). */
+  readonly bufferedBytes: number;
+  readonly pendingTimers: number;
+}
+
+/** A running broker. */
+export interface BrokerHandle {
+  /** Where proxies connect (the real port when 0 was asked for). */
+  readonly lambdaAddress: { readonly host: string; readonly port: number };
+  /** Where debuggers connect (the real port when 0 was asked for). */
+  readonly debuggerAddress: { readonly host: string; readonly port: number };
+  /** Emits `'session'` with a `SessionEvent` on every change. */
+  readonly events: EventEmitter;
+  /** The limits in force. */
+  readonly limits: Readonly<BrokerLimits>;
+  /** Live sessions. */
+  sessions(): SessionSummary[];
+  /** What the broker holds right now. */
+  stats(): BrokerStats;
+  /**
+   * Ends every session with reason `broker-shutdown` (a `session-end` to each proxy, a console line and a
+   * close to each debugger), stops listening, and clears every timer. Resolves when every socket is gone.
+   */
+  close(): Promise<void>;
+}
+
+/** Starts both listeners. Rejects with a `BrokerConfigError` that says what to change when it cannot. */
+export async function startBroker(options: BrokerOptions): Promise<BrokerHandle> {
+  const broker = new Broker(resolveBrokerOptions(options));
+  await broker.listen();
+  return broker;
+}
+
+class Broker implements BrokerHandle {
+  #options: ResolvedBrokerOptions;
+  #logger: Logger;
+  #timers = new TrackedTimers();
+  #registry: SessionRegistry;
+  #flow: FlowController;
+  #heartbeat: HeartbeatMonitor;
+  #lambda: LambdaEndpoint;
+  #debugger: DebuggerEndpoint;
+  #admin: AdminEndpoint;
+  #lambdaServer: Server;
+  #debuggerServer: Server;
+  #tcp = new Set<Socket>();
+  #onIdle: (() => void) | undefined;
+  #closing: Promise<void> | undefined;
+  #listening = false;
+  #lambdaAddress = { host: '', port: 0 };
+  #debuggerAddress = { host: '', port: 0 };
+
+  constructor(options: ResolvedBrokerOptions) {
+    this.#options = options;
+    const logger = redactingLogger(options.logger, options.secret === undefined ? [] : [options.secret]);
+    this.#logger = logger.child({ tag: 'broker' });
+    const { limits } = options;
+    this.#registry = new SessionRegistry({ limits, logger: logger.child({ tag: 'session' }) });
+    this.#flow = new FlowController({ highWaterBytes: limits.relayHighWaterBytes });
+    this.#heartbeat = new HeartbeatMonitor({
+      timers: this.#timers,
+      intervalMs: limits.heartbeatIntervalMs,
+      timeoutMs: limits.heartbeatTimeoutMs,
+      isHeldByUs: (socket) => this.#flow.isPaused(socket),
+      onTick: (nowMs) => this.#registry.expireDeadlines(nowMs),
+    });
+    const context: BrokerContext = {
+      options,
+      logger,
+      access: new AccessControl(options.secret),
+      registry: this.#registry,
+      heartbeat: this.#heartbeat,
+      flow: this.#flow,
+      timers: this.#timers,
+    };
+    this.#admin = new AdminEndpoint(context);
+    this.#lambda = new LambdaEndpoint(context);
+    this.#debugger = new DebuggerEndpoint(context, this.#admin);
+    this.#lambdaServer = this.#createServer(
+      'lambda',
+      (req, res) => this.#lambda.handleRequest(req, res),
+      (req, socket, head) => this.#lambda.handleUpgrade(req, socket, head),
+    );
+    this.#debuggerServer = this.#createServer(
+      'debugger',
+      (req, res) => this.#debugger.handleRequest(req, res),
+      (req, socket, head) => this.#debugger.handleUpgrade(req, socket, head),
+    );
+  }
+
+  get lambdaAddress(): { host: string; port: number } {
+    return { ...this.#lambdaAddress };
+  }
+
+  get debuggerAddress(): { host: string; port: number } {
+    return { ...this.#debuggerAddress };
+  }
+
+  get events(): EventEmitter {
+    return this.#registry.events;
+  }
+
+  get limits(): Readonly<BrokerLimits> {
+    return this.#options.limits;
+  }
+
+  sessions(): SessionSummary[] {
+    return this.#registry.list().map((session) => session.summary());
+  }
+
+  stats(): BrokerStats {
+    return {
+      sessions: this.#registry.sessionCount,
+      heldDebuggers: this.#registry.heldCount,
+      lambdaSockets: this.#lambda.connectionCount,
+      debuggerSockets: this.#debugger.connectionCount,
+      adminWatchers: this.#admin.watcherCount,
+      tcpConnections: this.#tcp.size,
+      pausedSockets: this.#flow.pausedCount,
+      bufferedBytes: this.#lambda.bufferedBytes + this.#debugger.bufferedBytes,
+      pendingTimers: this.#timers.size,
+    };
+  }
+
+  async listen(): Promise<void> {
+    const { host, lambdaPort, debuggerPort, secret } = this.#options;
+    try {
+      this.#lambdaAddress = await listenOn(this.#lambdaServer, 'lambda', host, lambdaPort);
+      this.#debuggerAddress = await listenOn(this.#debuggerServer, 'debugger', host, debuggerPort);
+    } catch (error) {
+      await this.close();
+      throw error;
+    }
+    this.#listening = true;
+    if (secret === undefined) {
+      this.#logger.warn(
+        'AUTH IS OFF (--no-auth): anyone who can reach these ports can attach a debugger and run code in your ' +
+          'functions. Use this only on a trusted network.',
+      );
+    }
+    this.#logger.info('broker listening', {
+      lambda: `${this.#lambdaAddress.host}:${this.#lambdaAddress.port}`,
+      debugger: `${this.#debuggerAddress.host}:${this.#debuggerAddress.port}`,
+      auth: secret !== undefined,
+      allowedHosts: [...this.#options.allowedHosts],
+      allowedOrigins: [...this.#options.allowedOrigins],
+    });
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= this.#shutdown();
+    return this.#closing;
+  }
+
+  async #shutdown(): Promise<void> {
+    const sessions = this.#registry.sessionCount;
+    this.#registry.shutdown();
+    this.#lambda.closeAll();
+    this.#debugger.closeAll();
+    this.#admin.closeAll();
+    const stopped = Promise.all([stopListening(this.#lambdaServer), stopListening(this.#debuggerServer)]);
+    if (this.#tcp.size > 0) {
+      const idle = new Promise<void>((resolve) => {
+        this.#onIdle = resolve;
+      });
+      // Peers get a moment to answer the closing handshake; whoever has not by then is cut off.
+      const grace = this.#timers.timeout(() => {
+        for (const socket of this.#tcp) socket.destroy();
+      }, this.#options.limits.shutdownGraceMs);
+      await idle;
+      this.#timers.clear(grace);
+    }
+    await stopped;
+    this.#timers.clearAll();
+    if (this.#listening) this.#logger.info('broker stopped', { endedSessions: sessions });
+  }
+
+  #createServer(
+    name: string,
+    onRequest: (req: IncomingMessage, res: ServerResponse) => void,
+    onUpgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void,
+  ): Server {
+    const { limits } = this.#options;
+    const logger = this.#logger.child({ port: name });
+    const server = createServer({ maxHeaderSize: limits.maxHeaderBytes }, (req, res) =>
+      guarded(logger, 'http request', onRequest, () => res.destroy())(req, res),
+    );
+    server.maxConnections = limits.maxConnectionsPerPort;
+    server.headersTimeout = limits.handshakeTimeoutMs;
+    server.requestTimeout = limits.handshakeTimeoutMs * 2;
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
+      guarded(logger, 'upgrade', onUpgrade, () => socket.destroy())(req, socket, head),
+    );
+    server.on('connection', (socket: Socket) => {
+      this.#tcp.add(socket);
+      socket.setNoDelay(true);
+      socket.once('close', () => {
+        this.#tcp.delete(socket);
+        if (this.#tcp.size === 0) this.#onIdle?.();
+      });
+    });
+    server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+      logger.debug('bad request', { code: error.code, error: error.message });
+      if (error.code === 'HPE_HEADER_OVERFLOW') {
+        writeRefusal(socket, {
+          status: 431,
+          message: `Request headers exceed ${limits.maxHeaderBytes} bytes (maxHeaderBytes).`,
+        });
+      } else if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+        writeRefusal(socket, { status: 408, message: 'The request took too long to arrive.' });
+      } else if (error.code === 'ECONNRESET') {
+        socket.destroy();
+      } else {
+        writeRefusal(socket, { status: 400, message: 'The request could not be parsed.' });
+      }
+    });
+    server.on('error', (error) => logger.error('listener error', { error: error.message }));
+    return server;
+  }
+}
+
+function listenOn(
+  server: Server,
+  name: string,
+  host: string,
+  port: number,
+): Promise<{ host: string; port: number }> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException) => {
+      const flag = name === 'lambda' ? '--lambda-port' : '--debugger-port';
+      if (error.code === 'EADDRINUSE') {
+        reject(
+          new BrokerConfigError(
+            'address-in-use',
+            `The ${name} port ${port} on ${host} is already in use: stop what holds it or choose another with ${flag} ` +
+              '(0 picks a free port).',
+            { cause: error },
+          ),
+        );
+        return;
+      }
+      reject(
+        new BrokerConfigError(
+          'listen-failed',
+          `Could not listen for ${name} connections on ${host}:${port} (${error.code ?? error.message}): check --host ` +
+            `and ${flag}.`,
+          { cause: error },
+        ),
+      );
+    };
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      const address = server.address() as AddressInfo;
+      resolve({ host: address.address, port: address.port });
+    });
+  });
+}
+
+function stopListening(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    if (!server.listening) {
+      resolve();
+      return;
+    }
+    server.close(() => resolve());
+  });
+}

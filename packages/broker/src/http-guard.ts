@@ -1,0 +1,136 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { STATUS_CODES } from 'node:http';
+import { isIP } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { normalizeHostName, normalizeOrigin } from './options.js';
+
+/** A request refused before it reached any endpoint: the HTTP status and a message that says what to do. */
+export interface Refusal {
+  readonly status: number;
+  readonly message: string;
+}
+
+/** The parts of a request target the broker routes on. */
+export interface RequestTarget {
+  /** Path segments, without empty ones (`/fn/` and `/fn` are the same). */
+  readonly segments: readonly string[];
+  readonly query: URLSearchParams;
+}
+
+/** Splits `req.url` into path segments and query, without resolving `..` or percent-escapes in the path. */
+export function parseRequestTarget(url: string | undefined): RequestTarget {
+  const raw = url ?? '/';
+  const queryStart = raw.indexOf('?');
+  const path = queryStart < 0 ? raw : raw.slice(0, queryStart);
+  const query = new URLSearchParams(queryStart < 0 ? '' : raw.slice(queryStart + 1));
+  return { segments: path.split('/').filter((segment) => segment !== ''), query };
+}
+
+/** The host name of a Host header value, without port or IPv6 brackets; `undefined` when malformed. */
+export function hostNameOf(hostHeader: string): string | undefined {
+  if (hostHeader.startsWith('[')) {
+    const end = hostHeader.indexOf(']');
+    if (end < 0) return undefined;
+    const rest = hostHeader.slice(end + 1);
+    if (rest !== '' && !/^:\d{1,5}$/.test(rest)) return undefined;
+    return hostHeader.slice(1, end);
+  }
+  const colon = hostHeader.indexOf(':');
+  if (colon < 0) return hostHeader;
+  if (!/^\d{1,5}$/.test(hostHeader.slice(colon + 1))) return undefined;
+  return hostHeader.slice(0, colon);
+}
+
+/**
+ * DNS rebinding guard for the debugger port: a page on an attacker's domain that re-points its name at the
+ * broker still sends its own name in Host. IP literals and `localhost` cannot be rebound; other names must be
+ * configured (`allowedHosts`). The same rule as Node's own inspector, plus the configured public names.
+ */
+export function checkHost(
+  hostHeader: string | undefined,
+  allowedHosts: ReadonlySet<string>,
+): Refusal | undefined {
+  if (hostHeader === undefined || hostHeader === '') {
+    return { status: 400, message: 'A Host header is required.' };
+  }
+  const name = hostNameOf(hostHeader);
+  if (name === undefined) return { status: 400, message: 'The Host header is malformed.' };
+  const normalized = normalizeHostName(name);
+  if (isIP(normalized) !== 0 || normalized === 'localhost' || allowedHosts.has(normalized)) return undefined;
+  return {
+    status: 403,
+    message:
+      `Host "${name.slice(0, 253)}" is not allowed on the debugger port. Connect by IP address or localhost, ` +
+      'or start the broker with --allowed-host <name> for a public name.',
+  };
+}
+
+/**
+ * A browser page may open WebSockets to any host; Origin says which page did. Requests without Origin come
+ * from non-browser clients (VS Code, `node inspect`) and are fine; a page is allowed only when its origin is
+ * DevTools itself or configured (`allowedOrigins`).
+ */
+export function checkOrigin(
+  origin: string | undefined,
+  allowedOrigins: ReadonlySet<string>,
+): Refusal | undefined {
+  if (origin === undefined) return undefined;
+  if (allowedOrigins.has(normalizeOrigin(origin))) return undefined;
+  return {
+    status: 403,
+    message:
+      `Origin "${origin.slice(0, 253)}" may not use the debugger port. ` +
+      'Open DevTools with the devtools:// URL from `lambda-debug url`, or start the broker with --allowed-origin <origin>.',
+  };
+}
+
+/** The token a request presents: `Authorization: Bearer <token>` first, else the `token` query parameter. */
+export function presentedToken(req: IncomingMessage, query: URLSearchParams): string | undefined {
+  const authorization = req.headers.authorization;
+  if (authorization !== undefined) {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+    if (match?.[1] !== undefined) return match[1];
+  }
+  return query.get('token') ?? undefined;
+}
+
+/**
+ * Refuses a raw request (an upgrade, or one the HTTP parser rejected) with a plain HTTP response and destroys the socket, the way `ws` answers a bad
+ * handshake: the client sees the status and the reason instead of a reset connection.
+ */
+export function writeRefusal(socket: Duplex, refusal: Refusal): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const body = `${refusal.message}\n`;
+  socket.once('finish', () => socket.destroy());
+  socket.end(
+    `HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status] ?? 'Error'}\r\n` +
+      'Connection: close\r\n' +
+      'Content-Type: text/plain; charset=utf-8\r\n' +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+      '\r\n' +
+      body,
+  );
+}
+
+/**
+ * Writes a JSON response and closes the connection. Discovery clients poll once a second; closing each
+ * connection keeps an idle broker from holding sockets, as Node's own inspector does.
+ */
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body, null, 2);
+  res.writeHead(status, {
+    'Content-Type': 'application/json; charset=UTF-8',
+    'Content-Length': Buffer.byteLength(text),
+    'Cache-Control': 'no-store',
+    Connection: 'close',
+  });
+  res.end(res.req.method === 'HEAD' ? undefined : text);
+}
+
+/** A JSON error body: what went wrong and what to do. */
+export function sendJsonRefusal(res: ServerResponse, refusal: Refusal): void {
+  sendJson(res, refusal.status, { error: STATUS_CODES[refusal.status] ?? 'Error', message: refusal.message });
+}

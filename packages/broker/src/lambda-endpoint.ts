@@ -1,0 +1,277 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import {
+  assertNever,
+  type BrokerMessage,
+  CloseCode,
+  type CloseCodeValue,
+  closeCodeName,
+  decodeProxyFrame,
+  encodeCdpFrame,
+  encodeControl,
+  type HelloMessage,
+  PROTOCOL_VERSION,
+  type SessionEndReason,
+  truncateCloseReason,
+} from '@lambda-debug/shim-protocol';
+import type { Logger } from 'winston';
+import type { RawData, WebSocket, WebSocketServer } from 'ws';
+import { type BrokerContext, bufferedBytesOf, createUpgradeServer, formatRemoteAddress } from './context.js';
+import { listenGuarded } from './guarded.js';
+import { parseRequestTarget, sendJsonRefusal, writeRefusal } from './http-guard.js';
+import { closeCodeFor } from './protocol-errors.js';
+import { asBuffer } from './relay.js';
+import type { LambdaPeer } from './session-registry.js';
+
+/** The one path proxies connect to on the Lambda port. */
+export const LAMBDA_LINK_PATH = '/v1/lambda';
+
+/**
+ * The Lambda port: proxies open one WebSocket each at `/v1/lambda`, say `hello`, then register invocations.
+ * Nothing else is served here, and browsers (anything that sends an Origin) are refused outright.
+ */
+export class LambdaEndpoint {
+  #context: BrokerContext;
+  #logger: Logger;
+  #server: WebSocketServer;
+  #connections = new Set<LambdaConnection>();
+  #closing = false;
+
+  constructor(context: BrokerContext) {
+    this.#context = context;
+    this.#logger = context.logger.child({ tag: 'lambda' });
+    this.#server = createUpgradeServer(context.options.limits.maxFrameBytes);
+  }
+
+  /** Open proxy links. */
+  get connectionCount(): number {
+    return this.#connections.size;
+  }
+
+  /** Bytes waiting in this port's send buffers, across every link. */
+  get bufferedBytes(): number {
+    return bufferedBytesOf(this.#connections);
+  }
+
+  /** Plain HTTP on the Lambda port: only a hint that this is a WebSocket endpoint. */
+  handleRequest(req: IncomingMessage, res: ServerResponse): void {
+    const path = `/${parseRequestTarget(req.url).segments.join('/')}`;
+    if (path === LAMBDA_LINK_PATH) {
+      sendJsonRefusal(res, {
+        status: 426,
+        message: "This is the proxies' WebSocket endpoint; connect with a WebSocket.",
+      });
+      return;
+    }
+    sendJsonRefusal(res, {
+      status: 404,
+      message: `Proxies connect with a WebSocket to ${LAMBDA_LINK_PATH}.`,
+    });
+  }
+
+  /** A WebSocket upgrade on the Lambda port. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const remoteAddress = formatRemoteAddress(req.socket.remoteAddress, req.socket.remotePort);
+    if (this.#closing) {
+      writeRefusal(socket, { status: 503, message: 'The broker is shutting down.' });
+      return;
+    }
+    if (`/${parseRequestTarget(req.url).segments.join('/')}` !== LAMBDA_LINK_PATH) {
+      writeRefusal(socket, { status: 404, message: `Proxies connect to ${LAMBDA_LINK_PATH}.` });
+      return;
+    }
+    if (req.headers.origin !== undefined) {
+      this.#logger.warn('browser refused on the Lambda port', { remoteAddress });
+      writeRefusal(socket, { status: 403, message: 'Browsers may not connect to the Lambda port.' });
+      return;
+    }
+    this.#server.handleUpgrade(req, socket, head, (ws) => {
+      const connection = new LambdaConnection(this.#context, this.#logger, ws, remoteAddress, () =>
+        this.#connections.delete(connection),
+      );
+      this.#connections.add(connection);
+    });
+  }
+
+  /** Stops accepting links and closes the open ones (their sessions were already ended and announced). */
+  closeAll(): void {
+    this.#closing = true;
+    for (const connection of this.#connections)
+      connection.close(CloseCode.GOING_AWAY, 'broker shutting down');
+  }
+}
+
+type LinkState = 'awaiting-hello' | 'ready' | 'closing';
+
+/** One proxy's WebSocket: handshake, then control messages and CDP frames for the sessions it registers. */
+class LambdaConnection implements LambdaPeer {
+  readonly connectionId = `l-${randomUUID()}`;
+  readonly socket: WebSocket;
+  readonly remoteAddress: string;
+  #context: BrokerContext;
+  #logger: Logger;
+  #state: LinkState = 'awaiting-hello';
+  #hello: HelloMessage | undefined;
+  #handshakeTimer: NodeJS.Timeout | undefined;
+  /** Why this link's sessions end when it closes; a dropped or misbehaving link says so. */
+  #endReason: SessionEndReason = 'lambda-disconnected';
+
+  constructor(
+    context: BrokerContext,
+    logger: Logger,
+    socket: WebSocket,
+    remoteAddress: string,
+    onClosed: () => void,
+  ) {
+    this.#context = context;
+    this.socket = socket;
+    this.remoteAddress = remoteAddress;
+    this.#logger = logger.child({ connectionId: this.connectionId });
+    listenGuarded(socket, this.#logger, 'lambda', {
+      onMessage: this.#onMessage,
+      onInternalError: () => this.#fail(CloseCode.INTERNAL_ERROR, 'internal broker error'),
+      onClose: (code, reason) => this.#onClose(code, reason),
+      onClosed,
+    });
+    const { limits } = context.options;
+    this.#handshakeTimer = context.timers.timeout(
+      () => this.#fail(CloseCode.HANDSHAKE_TIMEOUT, `no hello within ${limits.handshakeTimeoutMs} ms`),
+      limits.handshakeTimeoutMs,
+    );
+    context.heartbeat.watch(socket, () => {
+      this.#endReason = 'heartbeat-timeout';
+      this.#logger.warn('proxy stopped answering heartbeats; dropping it', {
+        functionId: this.#hello?.functionId,
+        timeoutMs: limits.heartbeatTimeoutMs,
+      });
+      socket.terminate();
+    });
+    this.#logger.debug('proxy link opened', { remoteAddress });
+  }
+
+  get functionId(): string {
+    return this.#hello?.functionId ?? '';
+  }
+
+  get runtime(): string {
+    return this.#hello?.runtime ?? '';
+  }
+
+  sendControl(message: BrokerMessage): void {
+    if (this.socket.readyState === this.socket.OPEN) this.socket.send(encodeControl(message));
+  }
+
+  forwardCdp(sessionId: string, payload: Buffer, source: WebSocket | undefined): void {
+    this.#context.flow.forward(source, this.socket, encodeCdpFrame(sessionId, payload));
+  }
+
+  /** Closes the link and ends its sessions now, without waiting for the closing handshake. */
+  close(code: CloseCodeValue, reason: string): void {
+    if (this.#state === 'closing') return;
+    const wasReady = this.#state === 'ready';
+    this.#state = 'closing';
+    this.#context.timers.clear(this.#handshakeTimer);
+    this.socket.close(code, truncateCloseReason(reason));
+    if (wasReady) this.#context.registry.lambdaGone(this, this.#endReason);
+  }
+
+  #onMessage = (data: RawData, isBinary: boolean): void => {
+    this.#context.heartbeat.markAlive(this.socket);
+    if (this.#state === 'closing') return;
+    if (isBinary) {
+      this.#fail(CloseCode.MALFORMED_FRAME, 'binary frames are not part of the protocol; send text frames');
+      return;
+    }
+    const decoded = decodeProxyFrame(asBuffer(data));
+    if (!decoded.ok) {
+      this.#fail(closeCodeFor(decoded.error), decoded.error.message);
+      return;
+    }
+    const frame = decoded.value;
+    if (this.#state === 'awaiting-hello') {
+      if (frame.kind === 'control' && frame.message.type === 'hello') this.#onHello(frame.message);
+      else this.#fail(CloseCode.UNKNOWN_MESSAGE, 'the first message on the link must be hello');
+      return;
+    }
+    if (frame.kind === 'cdp') {
+      this.#context.registry.relayFromLambda(this, frame.sessionId, frame.payload);
+      return;
+    }
+    const message = frame.message;
+    switch (message.type) {
+      case 'hello':
+        this.#fail(CloseCode.UNKNOWN_MESSAGE, 'hello was already accepted on this link');
+        return;
+      case 'register':
+        this.#context.registry.register(this, message);
+        return;
+      case 'session-end':
+        this.#context.registry.endFromProxy(this, message);
+        return;
+      case 'heartbeat':
+        if (!message.reply) this.sendControl({ type: 'heartbeat', sentAtMs: message.sentAtMs, reply: true });
+        return;
+      default:
+        assertNever(message, 'proxy message');
+    }
+  };
+
+  #onHello(hello: HelloMessage): void {
+    const { access, timers, options } = this.#context;
+    const refusal = access.check('lambda', hello.functionId, hello.token);
+    if (refusal) {
+      this.#logger.warn('proxy refused: unauthorized', {
+        functionId: hello.functionId,
+        remoteAddress: this.remoteAddress,
+      });
+      this.#fail(CloseCode.UNAUTHORIZED, refusal.message);
+      return;
+    }
+    timers.clear(this.#handshakeTimer);
+    this.#handshakeTimer = undefined;
+    this.#hello = hello;
+    this.#state = 'ready';
+    this.#logger = this.#logger.child({ functionId: hello.functionId });
+    this.sendControl({
+      type: 'welcome',
+      protocolVersion: PROTOCOL_VERSION,
+      connectionId: this.connectionId,
+      heartbeatIntervalMs: options.limits.heartbeatIntervalMs,
+    });
+    this.#logger.info('proxy connected', {
+      remoteAddress: this.remoteAddress,
+      runtime: hello.runtime,
+      proxyVersion: hello.proxyVersion,
+    });
+  }
+
+  /** Closes a link that broke the protocol; its sessions end with `proxy-error`. */
+  #fail(code: CloseCodeValue, reason: string): void {
+    if (this.#state === 'closing') return;
+    this.#endReason = 'proxy-error';
+    this.#logger.warn('closing proxy link', {
+      remoteAddress: this.remoteAddress,
+      functionId: this.#hello?.functionId,
+      closeCode: code,
+      closeName: closeCodeName(code),
+      reason,
+    });
+    this.close(code, reason);
+  }
+
+  #onClose(code: number, reason: Buffer): void {
+    const { timers, heartbeat, flow, registry } = this.#context;
+    this.#state = 'closing';
+    timers.clear(this.#handshakeTimer);
+    heartbeat.unwatch(this.socket);
+    flow.forget(this.socket);
+    // Ends what is left; a close the broker started has ended everything already.
+    if (this.#hello) registry.lambdaGone(this, this.#endReason);
+    this.#logger.info('proxy disconnected', {
+      closeCode: code,
+      reason: reason.toString('utf8').slice(0, 123) || undefined,
+      endReason: this.#endReason,
+    });
+  }
+}
