@@ -17,6 +17,7 @@ runCli(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,
   env: process.env,
+  stdin: () => process.stdin,
   listenForStop: listenForProcessSignals,
 }).then((code) => {
   // Let pending output drain and the event loop empty on its own: a forced exit could cut a piped stdout short.

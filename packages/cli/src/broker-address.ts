@@ -4,7 +4,7 @@
  * or a URL; a `wss://`/`https://` URL means the broker sits behind TLS.
  */
 import { isIPv6 } from 'node:net';
-import { DEFAULT_DEBUGGER_PORT, DEFAULT_LAMBDA_PORT } from '@lambda-debug/broker';
+import { DEFAULT_DEBUGGER_PORT, DEFAULT_LAMBDA_PORT } from './broker-defaults.js';
 import { UsageError } from './errors.js';
 
 /** Environment variable giving the default broker for `url`, `tunnel` and `sessions`. */

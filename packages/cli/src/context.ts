@@ -15,10 +15,18 @@ export interface StopListener {
   dispose(): void;
 }
 
+/** Where interactive commands read keystrokes from: `process.stdin`, or a test's stream. */
+export type InputStream = NodeJS.ReadableStream & { readonly isTTY?: boolean };
+
 /** Shared by every command module. */
 export interface CommandContext {
   readonly output: Output;
   readonly env: CliEnv;
+  /**
+   * Standard input, for commands that wait for Enter; absent means no input (as at end of file). A function, so
+   * that commands which never read it do not open it.
+   */
+  readonly stdin?: () => InputStream;
   /** Starts listening for a stop request; long-running commands call it once they are up. */
   listenForStop(): StopListener;
 }

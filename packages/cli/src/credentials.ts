@@ -4,7 +4,7 @@
  * an error message.
  */
 import { readFile, stat } from 'node:fs/promises';
-import { deriveToken, MIN_SECRET_LENGTH } from '@lambda-debug/broker';
+import { deriveToken, MIN_SECRET_LENGTH } from '@lambda-debug/broker/tokens';
 import { RuntimeFailure, systemErrorCode, UsageError } from './errors.js';
 import type { Output } from './output.js';
 

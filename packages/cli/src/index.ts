@@ -5,8 +5,19 @@ export { buildFunctionEnvironment, ENV_FORMATS, formatFunctionEnvironment } from
 export type { TunnelReady } from './commands/tunnel.js';
 export type { AttachInstructions, InspectInstructions, VsCodeAttachConfig } from './commands/url.js';
 export { buildAttachInstructions } from './commands/url.js';
-export type { CliEnv, CommandContext, StopListener } from './context.js';
+export type { CliEnv, CommandContext, InputStream, StopListener } from './context.js';
 export { CliError, ExitCode, type ExitCodeValue, RuntimeFailure, UsageError } from './errors.js';
+export {
+  LOCAL_DEBUGGER_WAIT_MS,
+  LOCAL_FUNCTION_TIMEOUT_MS,
+  LOCAL_MEMORY_MB,
+  type LocalDebug,
+  type LocalDebugOptions,
+  type LocalDebugReady,
+  type ProxySetup,
+  startLocalDebug,
+} from './local-debug.js';
+export { runtimeForNode } from './local-runtime.js';
 export { Output, type OutputStream } from './output.js';
 export {
   CLI_VERSION,

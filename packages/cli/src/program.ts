@@ -6,12 +6,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { registerBrokerCommand } from './commands/broker-start.js';
+import { registerDemoCommand } from './commands/demo.js';
 import { registerEnvCommand } from './commands/env.js';
+import { registerLocalCommand } from './commands/local.js';
 import { registerSecretCommand } from './commands/secret.js';
 import { registerSessionsCommand } from './commands/sessions.js';
 import { registerTunnelCommand } from './commands/tunnel.js';
 import { registerUrlCommand } from './commands/url.js';
-import type { CliEnv, CommandContext, StopListener } from './context.js';
+import type { CliEnv, CommandContext, InputStream, StopListener } from './context.js';
 import { describeError, ExitCode, type ExitCodeValue, errorDetails, exitCodeOf } from './errors.js';
 import { Output, type OutputStream } from './output.js';
 
@@ -24,8 +26,9 @@ export const CLI_VERSION: string = (
 export type CommandRegistration = (program: Command, context: CommandContext) => void;
 
 /**
- * Every command, in the order `--help` lists them. The local Lambda commands (`local`, `demo`) register here
- * once the lambda-emulator package provides them.
+ * Every command, in the order `--help` lists them. Registering a command loads only its options and help: each
+ * command loads what it runs (the broker, the local Lambda, the WebSocket client) when it runs, so a one-shot
+ * command such as `url` starts fast.
  */
 export const COMMANDS: readonly CommandRegistration[] = [
   registerBrokerCommand,
@@ -34,6 +37,8 @@ export const COMMANDS: readonly CommandRegistration[] = [
   registerEnvCommand,
   registerSessionsCommand,
   registerSecretCommand,
+  registerLocalCommand,
+  registerDemoCommand,
 ];
 
 /** Where the CLI runs: its streams, its environment, and how it learns that the user wants it to stop. */
@@ -41,6 +46,8 @@ export interface CliHost {
   readonly stdout: OutputStream;
   readonly stderr: OutputStream;
   readonly env: CliEnv;
+  /** Standard input, opened only by interactive commands (`demo`, `local`); absent means no input. */
+  readonly stdin?: () => InputStream;
   /** Starts listening for Ctrl+C / SIGTERM; the binary listens to the process's signals. */
   readonly listenForStop: () => StopListener;
 }
@@ -122,6 +129,10 @@ export function createProgram(context: CommandContext): Command {
     .addHelpText(
       'after',
       `
+Try it on this machine:
+  $ lambda-debug demo                                           # an example function, ready to debug
+  $ lambda-debug local --handler index.handler --dir ./my-function
+
 Quick start:
   $ export LAMBDA_DEBUG_SECRET="$(lambda-debug secret)"
   $ lambda-debug broker start                                   # in one terminal
@@ -143,7 +154,12 @@ Colour only on a terminal; NO_COLOR turns it off, FORCE_COLOR on.`,
 export async function runCli(argv: readonly string[], host: CliHost): Promise<ExitCodeValue> {
   const output = new Output(host.stdout, host.stderr, host.env);
   const verbose = argv.includes('--verbose');
-  const context: CommandContext = { output, env: host.env, listenForStop: host.listenForStop };
+  const context: CommandContext = {
+    output,
+    env: host.env,
+    ...(host.stdin === undefined ? {} : { stdin: host.stdin }),
+    listenForStop: host.listenForStop,
+  };
   try {
     await createProgram(context).parseAsync([...argv], { from: 'user' });
     return ExitCode.OK;

@@ -28,11 +28,7 @@ import { devtoolsFrontendUrl } from './devtools-url.js';
 import { CliError, RuntimeFailure, systemErrorCode } from './errors.js';
 import { isAllowedHostHeader } from './host-header.js';
 
-/** Port the tunnel listens on by default: the inspector's, which chrome://inspect and `node inspect` try first. */
-export const DEFAULT_TUNNEL_PORT = 9229;
-
-/** Address the tunnel listens on by default: loopback only, since it serves debuggers without a token. */
-export const DEFAULT_TUNNEL_HOST = '127.0.0.1';
+export { DEFAULT_TUNNEL_HOST, DEFAULT_TUNNEL_PORT } from './tunnel-defaults.js';
 
 /** Something the tunnel reports to the person running it. Never carries the token. */
 export type TunnelEvent =

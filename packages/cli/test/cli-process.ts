@@ -102,16 +102,30 @@ export class CliProcess {
     });
   }
 
-  static start(args: readonly string[], env: Record<string, string | undefined> = {}): CliProcess {
+  /** Starts the binary; with `stdin: 'pipe'` the test can type into it (`type`), otherwise it reads nothing. */
+  static start(
+    args: readonly string[],
+    env: Record<string, string | undefined> = {},
+    options: { readonly stdin?: 'pipe' | 'ignore' } = {},
+  ): CliProcess {
     return new CliProcess(
-      spawn(process.execPath, [CLI_BIN, ...args], { env: cliEnv(env), stdio: ['ignore', 'pipe', 'pipe'] }),
+      spawn(process.execPath, [CLI_BIN, ...args], {
+        env: cliEnv(env),
+        stdio: [options.stdin ?? 'ignore', 'pipe', 'pipe'],
+      }),
     );
   }
 
+  /** Writes `text` to the process's standard input (started with `stdin: 'pipe'`). */
+  type(text: string): void {
+    if (!this.child.stdin) throw new Error('this CLI process was started without a stdin pipe');
+    this.child.stdin.write(text);
+  }
+
   /** The next stdout line matching `pattern`; fails with the transcript if the process exits or time runs out. */
-  line(pattern: RegExp, from: 'stdout' | 'stderr' = 'stdout'): Promise<string> {
+  line(pattern: RegExp, from: 'stdout' | 'stderr' = 'stdout', boundMs = CLI_LINE_BOUND_MS): Promise<string> {
     const inbox = from === 'stdout' ? this.stdout : this.stderr;
-    const found = inbox.next((line) => pattern.test(line), CLI_LINE_BOUND_MS);
+    const found = inbox.next((line) => pattern.test(line), boundMs);
     const exitedFirst = this.exited.then((exit) => {
       // Lines already read may still be queued behind the exit; give the inbox the last word.
       return new Promise<never>((_resolve, reject) =>
@@ -130,8 +144,12 @@ export class CliProcess {
   }
 
   /** A line parsed as JSON. */
-  async json<T>(pattern = /^\{/, from: 'stdout' | 'stderr' = 'stdout'): Promise<T> {
-    return JSON.parse(await this.line(pattern, from)) as T;
+  async json<T>(
+    pattern = /^\{/,
+    from: 'stdout' | 'stderr' = 'stdout',
+    boundMs = CLI_LINE_BOUND_MS,
+  ): Promise<T> {
+    return JSON.parse(await this.line(pattern, from, boundMs)) as T;
   }
 
   get transcript(): string {

@@ -1,17 +1,13 @@
 /** `lambda-debug broker start`: runs the broker in the foreground until Ctrl+C or SIGTERM. */
-import {
-  BrokerConfigError,
-  type BrokerHandle,
-  createBrokerLogger,
-  DEFAULT_DEBUGGER_PORT,
-  DEFAULT_HOST,
-  DEFAULT_LAMBDA_PORT,
-  LAMBDA_LINK_PATH,
-  LOG_LEVELS,
-  startBroker,
-} from '@lambda-debug/broker';
+import type { BrokerHandle } from '@lambda-debug/broker';
 import type { Command } from 'commander';
 import { parseChoice, parsePort } from '../arguments.js';
+import {
+  BROKER_LOG_LEVELS,
+  DEFAULT_BROKER_HOST,
+  DEFAULT_DEBUGGER_PORT,
+  DEFAULT_LAMBDA_PORT,
+} from '../broker-defaults.js';
 import type { CommandContext } from '../context.js';
 import { readSecretFile, SECRET_ENV, secretFromEnv } from '../credentials.js';
 import { RuntimeFailure, UsageError } from '../errors.js';
@@ -107,8 +103,8 @@ async function resolveSecret(
 }
 
 /** Turns the broker's own start-up errors (whose messages already name the fix) into the CLI's two kinds. */
-function explainStartFailure(error: unknown): unknown {
-  if (!(error instanceof BrokerConfigError)) return error;
+function explainStartFailure(error: unknown, broker: BrokerModule): unknown {
+  if (!(error instanceof broker.BrokerConfigError)) return error;
   switch (error.code) {
     case 'address-in-use':
     case 'listen-failed':
@@ -117,6 +113,9 @@ function explainStartFailure(error: unknown): unknown {
       return new UsageError(error.message, '', { cause: error });
   }
 }
+
+/** The broker package, loaded only when a broker is started: it brings winston and ws with it. */
+type BrokerModule = typeof import('@lambda-debug/broker');
 
 /** Collects a repeatable option's values. */
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
@@ -135,7 +134,11 @@ export function registerBrokerCommand(program: Command, context: CommandContext)
         `The secret comes from ${SECRET_ENV} or --secret-file. Ctrl+C or SIGTERM ends every session with a reason, ` +
         'closes both ports and exits 0.',
     )
-    .option('--host <address>', 'address both ports listen on (0.0.0.0 for every interface)', DEFAULT_HOST)
+    .option(
+      '--host <address>',
+      'address both ports listen on (0.0.0.0 for every interface)',
+      DEFAULT_BROKER_HOST,
+    )
     .option('--lambda-port <port>', 'port for proxies (0 picks a free one)', String(DEFAULT_LAMBDA_PORT))
     .option(
       '--debugger-port <port>',
@@ -154,7 +157,7 @@ export function registerBrokerCommand(program: Command, context: CommandContext)
       'a web origin allowed to open debugger sockets (repeatable)',
       collect,
     )
-    .option('--log-level <level>', `log level: ${LOG_LEVELS.join(', ')}`, 'info')
+    .option('--log-level <level>', `log level: ${BROKER_LOG_LEVELS.join(', ')}`, 'info')
     .option(
       '--log-format <format>',
       'log lines on stderr: json or pretty (default: pretty on a terminal, else json)',
@@ -176,7 +179,7 @@ Examples:
       const { output } = context;
       const lambdaPort = parsePort(options.lambdaPort, '--lambda-port', true);
       const debuggerPort = parsePort(options.debuggerPort, '--debugger-port', true);
-      const level = parseChoice(options.logLevel, '--log-level', LOG_LEVELS);
+      const level = parseChoice(options.logLevel, '--log-level', BROKER_LOG_LEVELS);
       const format =
         options.logFormat === undefined
           ? output.isErrInteractive
@@ -184,10 +187,11 @@ Examples:
             : 'json'
           : parseChoice(options.logFormat, '--log-format', LOG_FORMATS);
       const secret = await resolveSecret(options, context);
-      const host = options.host ?? DEFAULT_HOST;
+      const host = options.host ?? DEFAULT_BROKER_HOST;
+      const broker: BrokerModule = await import('@lambda-debug/broker');
       let handle: BrokerHandle;
       try {
-        handle = await startBroker({
+        handle = await broker.startBroker({
           host,
           lambdaPort,
           debuggerPort,
@@ -195,16 +199,16 @@ Examples:
           ...(secret === undefined ? {} : { secret }),
           allowedHosts: options.allowedHost ?? [],
           allowedOrigins: options.allowedOrigin ?? [],
-          logger: createBrokerLogger({ level, format }),
+          logger: broker.createBrokerLogger({ level, format }),
         });
       } catch (error) {
-        throw explainStartFailure(error);
+        throw explainStartFailure(error, broker);
       }
       const stop = context.listenForStop();
       try {
         const { lambdaAddress, debuggerAddress } = handle;
         const ready: BrokerReady = {
-          lambdaUrl: `ws://${urlHost(lambdaAddress.host)}:${lambdaAddress.port}${LAMBDA_LINK_PATH}`,
+          lambdaUrl: `ws://${urlHost(lambdaAddress.host)}:${lambdaAddress.port}${broker.LAMBDA_LINK_PATH}`,
           debuggerUrl: `http://${urlHost(debuggerAddress.host)}:${debuggerAddress.port}`,
           lambdaPort: lambdaAddress.port,
           debuggerPort: debuggerAddress.port,

@@ -1,6 +1,6 @@
 /** `lambda-debug secret`: makes a strong broker secret and prints it or writes it to a private file. */
 import { open, unlink } from 'node:fs/promises';
-import { generateSecret } from '@lambda-debug/broker';
+import { generateSecret } from '@lambda-debug/broker/tokens';
 import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
 import { RuntimeFailure, systemErrorCode, UsageError } from '../errors.js';

@@ -6,7 +6,6 @@ import type {
   SessionSummary,
 } from '@lambda-debug/shim-protocol';
 import type { Command } from 'commander';
-import { describeStreamEnd, fetchSessions, openSessionEvents } from '../admin-client.js';
 import { type BrokerAddress, brokerArgument, hostPort, resolveDebuggerBroker } from '../broker-address.js';
 import type { CommandContext } from '../context.js';
 import { tokenFor } from '../credentials.js';
@@ -128,19 +127,23 @@ interface SessionsOptions {
   readonly auth: boolean;
 }
 
+/** The admin client, loaded only when `sessions` runs: it brings the WebSocket library with it. */
+type AdminClient = typeof import('../admin-client.js');
+
 /**
  * Prints every change until Ctrl+C. The broker opens the stream with one event per existing session
  * (`session-registered`, or `debugger-attached` for one with a debugger), so the stream alone describes every
  * session and nothing can fall between a list and a subscription.
  */
 async function follow(
+  admin: AdminClient,
   context: CommandContext,
   broker: BrokerAddress,
   token: string | undefined,
   json: boolean,
 ): Promise<void> {
   const { output } = context;
-  const stream = await openSessionEvents(broker, token, {
+  const stream = await admin.openSessionEvents(broker, token, {
     onEvent: (event) => {
       if (json) output.jsonLine(event);
       else output.line(formatSessionEvent(event, output.style));
@@ -157,7 +160,7 @@ async function follow(
     const end = await Promise.race([stop.stopped.then(() => undefined), stream.ended]);
     if (end !== undefined) {
       throw new RuntimeFailure(
-        `the broker at ${hostPort(broker)} closed the event stream (${describeStreamEnd(end)})`,
+        `the broker at ${hostPort(broker)} closed the event stream (${admin.describeStreamEnd(end)})`,
         `Run \`lambda-debug sessions --follow --broker ${brokerArgument(broker)}\` again once the broker is back`,
       );
     }
@@ -195,11 +198,12 @@ Examples:
     .action(async (options: SessionsOptions) => {
       const broker = resolveDebuggerBroker(options.broker, context.env);
       const token = tokenFor('admin', undefined, { auth: options.auth, env: context.env });
+      const admin: AdminClient = await import('../admin-client.js');
       if (options.follow) {
-        await follow(context, broker, token, options.json === true);
+        await follow(admin, context, broker, token, options.json === true);
         return;
       }
-      const list = await fetchSessions(broker, token);
+      const list = await admin.fetchSessions(broker, token);
       if (options.json) context.output.json(list);
       else printList(context.output, broker, list.sessions);
     });

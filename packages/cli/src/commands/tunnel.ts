@@ -7,13 +7,8 @@ import { tokenFor } from '../credentials.js';
 import { devtoolsFrontendUrl } from '../devtools-url.js';
 import { CliError } from '../errors.js';
 import type { Palette } from '../output.js';
-import {
-  DEFAULT_TUNNEL_HOST,
-  DEFAULT_TUNNEL_PORT,
-  startTunnel,
-  type Tunnel,
-  type TunnelEvent,
-} from '../tunnel-server.js';
+import { DEFAULT_TUNNEL_HOST, DEFAULT_TUNNEL_PORT } from '../tunnel-defaults.js';
+import type { Tunnel, TunnelEvent } from '../tunnel-server.js';
 
 /** The `tunnel --json` line printed once the tunnel listens. */
 export interface TunnelReady {
@@ -102,6 +97,8 @@ Examples:
           `--host ${options.host} is not loopback: anyone who can reach it can debug ${functionId} without a token`,
         );
       }
+      // Loaded here rather than at start-up: the HTTP stack is only needed once a tunnel runs.
+      const { startTunnel } = await import('../tunnel-server.js');
       const tunnel: Tunnel = await startTunnel({
         functionId,
         broker,

@@ -16,7 +16,7 @@ import type { CommandContext } from '../context.js';
 import { tokenFor } from '../credentials.js';
 import { devtoolsFrontendUrl } from '../devtools-url.js';
 import type { Palette } from '../output.js';
-import { DEFAULT_TUNNEL_PORT } from '../tunnel-server.js';
+import { DEFAULT_TUNNEL_PORT } from '../tunnel-defaults.js';
 
 /** A VS Code `launch.json` configuration that attaches js-debug to the function. */
 export interface VsCodeAttachConfig {
@@ -97,21 +97,24 @@ function indent(text: string, spaces: number): string {
     .join('\n');
 }
 
-/** The human-readable `url` output. */
-export function formatAttachInstructions(
-  instructions: AttachInstructions,
-  functionId: string,
-  broker: BrokerAddress,
+/** How a token-less debugger (chrome://inspect, `node inspect`) reaches the function, in words. */
+export interface InspectDirections {
+  readonly chromeInspect: string;
+  readonly nodeInspect: string;
+}
+
+/**
+ * The attach sections shared by `url`, `demo` and `local`: Chrome DevTools, the raw WebSocket, chrome://inspect,
+ * `node inspect` and VS Code, each as a heading and what to do.
+ */
+export function formatAttachSections(
+  instructions: Pick<AttachInstructions, 'ws' | 'devtools' | 'vscode'>,
+  inspect: InspectDirections,
+  vscodeNote: string,
   style: Palette,
-): string {
+): string[] {
   const heading = (text: string): string => style.bold(text);
-  const command = (text: string): string => style.cyan(`\`${text}\``);
-  const lines = [
-    `Debug ${style.bold(functionId)} through the broker at ${brokerArgument(broker)}.`,
-    style.dim(
-      'Open a debugger before or after invoking the function: one that connects first waits for the next invocation.',
-    ),
-    '',
+  return [
     heading('Chrome DevTools') + style.dim(' (paste into the address bar of Chrome)'),
     `  ${instructions.devtools}`,
     '',
@@ -119,14 +122,39 @@ export function formatAttachInstructions(
     `  ${instructions.ws}`,
     '',
     heading('chrome://inspect'),
-    `  run ${command(instructions.inspect.command)}, then add ${style.bold(instructions.inspect.target)} under "Discover network targets"`,
+    `  ${inspect.chromeInspect}`,
     '',
     heading('node inspect'),
-    `  run ${command(instructions.inspect.command)}, then ${command(`node inspect ${instructions.inspect.target}`)}`,
+    `  ${inspect.nodeInspect}`,
     '',
-    heading('VS Code') +
-      style.dim(' (add to "configurations" in .vscode/launch.json; set remoteRoot to where the code runs)'),
+    heading('VS Code') + style.dim(` (${vscodeNote})`),
     indent(JSON.stringify(instructions.vscode, null, 2), 2),
+  ];
+}
+
+/** The human-readable `url` output. */
+export function formatAttachInstructions(
+  instructions: AttachInstructions,
+  functionId: string,
+  broker: BrokerAddress,
+  style: Palette,
+): string {
+  const command = (text: string): string => style.cyan(`\`${text}\``);
+  const lines = [
+    `Debug ${style.bold(functionId)} through the broker at ${brokerArgument(broker)}.`,
+    style.dim(
+      'Open a debugger before or after invoking the function: one that connects first waits for the next invocation.',
+    ),
+    '',
+    ...formatAttachSections(
+      instructions,
+      {
+        chromeInspect: `run ${command(instructions.inspect.command)}, then add ${style.bold(instructions.inspect.target)} under "Discover network targets"`,
+        nodeInspect: `run ${command(instructions.inspect.command)}, then ${command(`node inspect ${instructions.inspect.target}`)}`,
+      },
+      'add to "configurations" in .vscode/launch.json; set remoteRoot to where the code runs',
+      style,
+    ),
   ];
   if (instructions.ws.includes('?token=')) {
     lines.push(
