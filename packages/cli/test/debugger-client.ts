@@ -31,7 +31,7 @@ export class DebuggerClient {
 
   private constructor(client: CDP.Client) {
     this.#client = client;
-    client.on('Debugger.scriptParsed', (script: Protocol.Debugger.ScriptParsedEvent) => {
+    client.on('Debugger.scriptParsed', (script) => {
       this.#scripts.set(script.scriptId, script.url);
     });
     client.on('Debugger.paused', (pause: Protocol.Debugger.PausedEvent) => this.#pauses.push(pause));
