@@ -1,0 +1,54 @@
+/**
+ * Wraps a handler so that, with debugging on, the runtime's call goes through the proxy. The wrapper is a
+ * `Proxy` of the handler: `length` (which 4.x inspects to refuse callback-style handlers), `name`, static
+ * properties and symbols (`awslambda.streamifyResponse` marks) read through to the original, and `new` still
+ * constructs the original. Calls that are not the runtime calling a handler (no Lambda context as the second
+ * argument, or a handler called from inside an invocation already being handled) go straight to the original.
+ * The invocation code (ws, child processes) is loaded on the first real invocation only.
+ */
+import { isNestedCall } from './active-contexts.js';
+import { isLambdaContext } from './context-shim.js';
+import type { HandlerOrigin } from './invocation.js';
+import { captureCallerFrames } from './result-codec.js';
+
+const WRAPPED_KEY = Symbol.for('lambda-debug.wrapped-handlers');
+
+function wrappedHandlers(): WeakSet<object> {
+  const holder = globalThis as Record<symbol, unknown>;
+  const existing = holder[WRAPPED_KEY];
+  if (existing instanceof WeakSet) return existing as WeakSet<object>;
+  const created = new WeakSet<object>();
+  holder[WRAPPED_KEY] = created;
+  return created;
+}
+
+/** True when `value` is a handler this package already wrapped (any copy of it). */
+export function isWrappedHandler(value: unknown): boolean {
+  return typeof value === 'function' && wrappedHandlers().has(value);
+}
+
+type Invocations = typeof import('./invocation.js');
+let invocations: Invocations | undefined;
+
+/** Wraps `handler`; a handler that is already wrapped is returned as is. */
+export function wrapHandler<T extends object>(handler: T, origin: HandlerOrigin): T {
+  if (typeof handler !== 'function' || isWrappedHandler(handler)) return handler;
+  const proxy = new Proxy(handler, {
+    apply(target, thisArg, args: unknown[]) {
+      const context = args[1];
+      if (!isLambdaContext(context) || isNestedCall(context)) return Reflect.apply(target, thisArg, args);
+      // The runtime's frames right here are what a synchronous throw in the handler would have recorded.
+      const syncFrames = captureCallerFrames();
+      invocations ??= require('./invocation.js') as Invocations;
+      return invocations.handleInvocation({
+        target: target as (...callArgs: unknown[]) => unknown,
+        thisArg,
+        args,
+        origin,
+        syncFrames,
+      });
+    },
+  });
+  wrappedHandlers().add(proxy);
+  return proxy;
+}

@@ -1,0 +1,358 @@
+/**
+ * The inspector bridge: a worker thread inside the child that serves the main thread's inspector to the parent.
+ *
+ * Why a worker and not Node's own inspector socket: Node's TCP inspector answers each round trip in ~44 ms
+ * (Nagle and delayed ACK), while a worker's `inspector.Session.connectToMainThread()` answers in well under a
+ * millisecond, also while the main thread is paused. Each authenticated TCP connection on 127.0.0.1 gets its own
+ * inspector session (one per attached debugger); closing the connection disconnects the session, so V8 drops
+ * that debugger's breakpoints and resumes, as with Node's own inspector.
+ *
+ * Messages are re-encoded here (the session API takes method and params objects); ordering is preserved because
+ * replies and events are written in the order the session delivers them. The bridge adds only two things:
+ * - the pause before the handler's first statement: on request from the main thread it sets a
+ *   `Debugger.setBreakpointOnFunctionCall` breakpoint on the handler through the debugger's own session, with
+ *   the bridge's own callbacks (the debugger never sees those commands or their replies); when that breakpoint is
+ *   hit it removes it, takes its id out of `hitBreakpoints`, and reports the pause with reason "Break on start"
+ *   (what Node reports for `--inspect-brk`, which VS Code treats as the entry pause);
+ * - `Runtime.runIfWaitingForDebugger` is passed to the inspector as usual, and its reply also tells the parent
+ *   the debugger is ready.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import { Session } from 'node:inspector';
+import net from 'node:net';
+import { parentPort, workerData } from 'node:worker_threads';
+import {
+  type BridgeControl,
+  BridgeFrameDecoder,
+  BridgeFrameKind,
+  encodeBridgeFrame,
+  encodeControlFrame,
+  parseControl,
+} from './bridge-framing.js';
+import { BRIDGE_HELLO_TIMEOUT_MS } from './limits.js';
+
+/** Data the main thread passes when starting the bridge. */
+export interface BridgeWorkerData {
+  /** Hex nonce the parent must present first on every connection. */
+  readonly nonce: string;
+}
+
+/** Main thread -> bridge. */
+export type MainToBridge =
+  /** Arm the entry pause on the function stored at `globalThis[globalKey]`. */
+  | { readonly type: 'arm'; readonly requestId: number; readonly globalKey: string }
+  /** The invocation ended: remove an entry breakpoint that was never hit. */
+  | { readonly type: 'disarm' };
+
+/** Bridge -> main thread. */
+export type BridgeToMain =
+  | { readonly type: 'listening'; readonly host: string; readonly port: number }
+  | { readonly type: 'armed'; readonly requestId: number; readonly ok: boolean; readonly detail?: string };
+
+/** The pause reason Node gives the `--inspect-brk` pause; debuggers recognise it as the entry pause. */
+export const BREAK_ON_START_REASON = 'Break on start';
+
+/** Object group for the bridge's own `Runtime.evaluate`, released right after use. */
+const INTERNAL_OBJECT_GROUP = 'lambda-debug-internal';
+
+type PostCallback = (error: Error | null, result?: object) => void;
+
+/** The `post` overload Node types cannot express for arbitrary method names. */
+type LoosePost = (method: string, params: object | undefined, callback: PostCallback) => void;
+
+/** `ERR_INSPECTOR_COMMAND` messages are "Inspector error <code>: <message>"; recover the CDP error. */
+function toCdpError(error: Error): { code: number; message: string } {
+  const match = /^Inspector error (-?\d+): ([\s\S]*)$/.exec(error.message);
+  if (match) return { code: Number(match[1]), message: match[2] ?? '' };
+  return { code: -32603, message: error.message };
+}
+
+class BridgeConnection {
+  readonly #socket: net.Socket;
+  readonly #nonce: Buffer;
+  readonly #decoder = new BridgeFrameDecoder();
+  readonly #onClosed: (connection: BridgeConnection) => void;
+  #session: Session | undefined;
+  #helloTimer: NodeJS.Timeout | undefined;
+  #closed = false;
+  /** The debugger enabled the Debugger domain: entry breakpoints can be set through this session. */
+  debuggerEnabled = false;
+  /** The entry breakpoint set through this session, until it is hit or removed. */
+  #entryBreakpointId: string | undefined;
+  #executionContextId = 1;
+
+  constructor(socket: net.Socket, nonce: Buffer, onClosed: (connection: BridgeConnection) => void) {
+    this.#socket = socket;
+    this.#nonce = nonce;
+    this.#onClosed = onClosed;
+    socket.setNoDelay(true);
+    this.#helloTimer = setTimeout(() => this.close(), BRIDGE_HELLO_TIMEOUT_MS);
+    socket.on('data', (chunk: Buffer) => this.#onData(chunk));
+    socket.on('error', () => this.close());
+    socket.on('close', () => this.close());
+  }
+
+  get authenticated(): boolean {
+    return this.#session !== undefined;
+  }
+
+  #onData(chunk: Buffer): void {
+    let frames: ReturnType<BridgeFrameDecoder['push']>;
+    try {
+      frames = this.#decoder.push(chunk);
+    } catch {
+      this.close();
+      return;
+    }
+    for (const frame of frames) {
+      if (this.#closed) return;
+      if (!this.#session) {
+        this.#authenticate(frame.kind === BridgeFrameKind.Control ? parseControl(frame.payload) : undefined);
+        continue;
+      }
+      if (frame.kind === BridgeFrameKind.Cdp) {
+        this.#onDebuggerMessage(frame.payload.toString('utf8'));
+      } else {
+        this.#onParentControl(parseControl(frame.payload));
+      }
+    }
+  }
+
+  #authenticate(control: { type: string; [key: string]: unknown } | undefined): void {
+    const offered =
+      control?.type === 'hello' && typeof control.nonce === 'string'
+        ? Buffer.from(control.nonce, 'hex')
+        : undefined;
+    if (!offered || offered.length !== this.#nonce.length || !timingSafeEqual(offered, this.#nonce)) {
+      this.close();
+      return;
+    }
+    clearTimeout(this.#helloTimer);
+    this.#helloTimer = undefined;
+    const session = new Session();
+    session.connectToMainThread();
+    session.on('inspectorNotification', (notification) => this.#onInspectorEvent(notification));
+    this.#session = session;
+  }
+
+  #onParentControl(control: { type: string; [key: string]: unknown } | undefined): void {
+    if (control?.type === 'notice' && typeof control.text === 'string') {
+      const level = control.level === 'warning' ? 'warning' : 'info';
+      // A console message only the debugger sees: it never reaches the function's log.
+      this.#sendToParent(
+        JSON.stringify({
+          method: 'Runtime.consoleAPICalled',
+          params: {
+            type: level,
+            args: [{ type: 'string', value: control.text }],
+            executionContextId: this.#executionContextId,
+            timestamp: Date.now(),
+          },
+        }),
+      );
+    }
+    if (control?.type === 'flush' && typeof control.id === 'number') {
+      // Replies the inspector has already handed to this thread are queued ahead of this turn of the event loop;
+      // one more turn lets them be written before the answer.
+      const id = control.id;
+      setImmediate(() => this.#sendControl({ type: 'flushed', id }));
+    }
+  }
+
+  #post(method: string, params: object | undefined, callback: PostCallback): void {
+    const session = this.#session;
+    if (!session) return;
+    (session.post as unknown as LoosePost).call(session, method, params, callback);
+  }
+
+  #onDebuggerMessage(text: string): void {
+    let message: unknown;
+    try {
+      message = JSON.parse(text);
+    } catch {
+      // What V8 answers to a message that is not JSON.
+      this.#sendToParent(
+        JSON.stringify({ error: { code: -32700, message: 'Message must be a valid JSON' } }),
+      );
+      return;
+    }
+    const { id, method, params } = (typeof message === 'object' && message !== null ? message : {}) as {
+      id?: unknown;
+      method?: unknown;
+      params?: unknown;
+    };
+    if (typeof id !== 'number' || !Number.isInteger(id)) {
+      this.#sendToParent(
+        JSON.stringify({ error: { code: -32600, message: "Message must have integer 'id' property" } }),
+      );
+      return;
+    }
+    if (typeof method !== 'string') {
+      this.#sendToParent(
+        JSON.stringify({
+          id,
+          error: { code: -32600, message: "Message must have string 'method' property" },
+        }),
+      );
+      return;
+    }
+    if (params !== undefined && (typeof params !== 'object' || params === null || Array.isArray(params))) {
+      this.#sendToParent(JSON.stringify({ id, error: { code: -32602, message: 'Invalid parameters' } }));
+      return;
+    }
+    try {
+      this.#post(method, params as object | undefined, (error, result) =>
+        this.#onReply(id, method, error, result),
+      );
+    } catch (error) {
+      const text = error instanceof Error ? error.message : String(error);
+      this.#sendToParent(JSON.stringify({ id, error: { code: -32602, message: text } }));
+    }
+  }
+
+  #onReply(id: number, method: string, error: Error | null, result: object | undefined): void {
+    if (error) {
+      this.#sendToParent(JSON.stringify({ id, error: toCdpError(error) }));
+      return;
+    }
+    this.#sendToParent(JSON.stringify({ id, result: result ?? {} }));
+    if (method === 'Debugger.enable') this.debuggerEnabled = true;
+    if (method === 'Debugger.disable') this.debuggerEnabled = false;
+    if (method === 'Runtime.runIfWaitingForDebugger') this.#sendControl({ type: 'run-requested' });
+  }
+
+  #onInspectorEvent(notification: { method: string; params?: unknown }): void {
+    if (notification.method === 'Runtime.executionContextCreated') {
+      const context = (notification.params as { context?: { id?: unknown } } | undefined)?.context;
+      if (typeof context?.id === 'number') this.#executionContextId = context.id;
+    }
+    if (notification.method === 'Debugger.paused' && this.#entryBreakpointId !== undefined) {
+      const params = notification.params as { reason?: string; hitBreakpoints?: string[] } | undefined;
+      const hit = params?.hitBreakpoints;
+      if (params && Array.isArray(hit) && hit.includes(this.#entryBreakpointId)) {
+        const entryId = this.#entryBreakpointId;
+        this.#entryBreakpointId = undefined;
+        const others = hit.filter((breakpointId) => breakpointId !== entryId);
+        params.hitBreakpoints = others;
+        // When the user's own breakpoint is hit at the same spot, theirs is the reason to show.
+        if (others.length === 0) params.reason = BREAK_ON_START_REASON;
+        this.#post('Debugger.removeBreakpoint', { breakpointId: entryId }, () => undefined);
+      }
+    }
+    this.#sendToParent(JSON.stringify(notification));
+  }
+
+  /** Sets the entry breakpoint on `globalThis[globalKey]` through this debugger's session. */
+  arm(globalKey: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#post(
+        'Runtime.evaluate',
+        {
+          expression: `globalThis[${JSON.stringify(globalKey)}]`,
+          objectGroup: INTERNAL_OBJECT_GROUP,
+          silent: true,
+        },
+        (error, result) => {
+          const objectId = (result as { result?: { objectId?: string } } | undefined)?.result?.objectId;
+          if (error || objectId === undefined) {
+            reject(error ?? new Error('the handler could not be found for the entry breakpoint'));
+            return;
+          }
+          this.#post('Debugger.setBreakpointOnFunctionCall', { objectId }, (setError, setResult) => {
+            this.#post('Runtime.releaseObjectGroup', { objectGroup: INTERNAL_OBJECT_GROUP }, () => undefined);
+            const breakpointId = (setResult as { breakpointId?: string } | undefined)?.breakpointId;
+            if (setError || breakpointId === undefined) {
+              reject(setError ?? new Error('the inspector set no entry breakpoint'));
+              return;
+            }
+            this.#entryBreakpointId = breakpointId;
+            resolve();
+          });
+        },
+      );
+    });
+  }
+
+  /** Removes an entry breakpoint that was never hit. */
+  disarm(): void {
+    const breakpointId = this.#entryBreakpointId;
+    if (breakpointId === undefined) return;
+    this.#entryBreakpointId = undefined;
+    this.#post('Debugger.removeBreakpoint', { breakpointId }, () => undefined);
+  }
+
+  #sendToParent(json: string): void {
+    if (!this.#closed) this.#socket.write(encodeBridgeFrame(BridgeFrameKind.Cdp, json));
+  }
+
+  #sendControl(message: BridgeControl): void {
+    if (!this.#closed) this.#socket.write(encodeControlFrame(message));
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearTimeout(this.#helloTimer);
+    this.#entryBreakpointId = undefined;
+    try {
+      // Disconnecting drops this session's breakpoints and lets a paused main thread run on.
+      this.#session?.disconnect();
+    } catch {
+      // Already disconnected.
+    }
+    this.#session = undefined;
+    this.#socket.destroy();
+    this.#onClosed(this);
+  }
+}
+
+/** Starts the bridge: called in the worker thread. */
+function startBridge(): void {
+  const port = parentPort;
+  if (!port) return;
+  const data = workerData as BridgeWorkerData;
+  const nonce = Buffer.from(data.nonce, 'hex');
+  const connections = new Set<BridgeConnection>();
+  const server = net.createServer((socket) => {
+    connections.add(new BridgeConnection(socket, nonce, (closed) => connections.delete(closed)));
+  });
+  // The listening server is what keeps this worker alive: inspector sessions do not.
+  server.listen(0, '127.0.0.1', () => {
+    const address = server.address();
+    if (address && typeof address === 'object') {
+      port.postMessage({ type: 'listening', host: '127.0.0.1', port: address.port } satisfies BridgeToMain);
+    }
+  });
+  port.on('message', (message: MainToBridge) => {
+    if (message.type === 'disarm') {
+      for (const connection of connections) connection.disarm();
+      return;
+    }
+    // The most recently attached debugger with its Debugger domain enabled gets the entry pause.
+    const target = [...connections]
+      .reverse()
+      .find((connection) => connection.authenticated && connection.debuggerEnabled);
+    if (!target) {
+      port.postMessage({
+        type: 'armed',
+        requestId: message.requestId,
+        ok: false,
+        detail: 'no attached debugger has enabled its Debugger domain',
+      } satisfies BridgeToMain);
+      return;
+    }
+    target.arm(message.globalKey).then(
+      () =>
+        port.postMessage({ type: 'armed', requestId: message.requestId, ok: true } satisfies BridgeToMain),
+      (error: unknown) =>
+        port.postMessage({
+          type: 'armed',
+          requestId: message.requestId,
+          ok: false,
+          detail: error instanceof Error ? error.message : String(error),
+        } satisfies BridgeToMain),
+    );
+  });
+}
+
+startBridge();

@@ -1,0 +1,26 @@
+/**
+ * The no-code-change setup: the function's handler setting points at the proxy's wrapper handler
+ * (`node_modules/@lambda-debug/proxy/wrapper.handler`, the package's `wrapper.mjs`) and `DEBUGGER_HANDLER` names
+ * the original handler. The wrapper loads the original exactly as the runtime would have (same resolution rules,
+ * same `Runtime.*` errors, during init), and returns it untouched when debugging is off.
+ */
+import { isDebugChild, isDebuggingActive } from './flags.js';
+import { type HandlerFunction, loadHandler } from './handler-loader.js';
+import { wrapHandler } from './handler-proxy.js';
+import { LambdaDebugError, ProxyErrorType } from './proxy-errors.js';
+import { detectRuntimeGeneration } from './runtime-errors.js';
+
+/** Loads the handler named by `DEBUGGER_HANDLER`; wrapped when debugging is on. */
+export async function loadWrappedHandler(env: NodeJS.ProcessEnv = process.env): Promise<HandlerFunction> {
+  const handlerString = env.DEBUGGER_HANDLER?.trim();
+  if (!handlerString) {
+    throw new LambdaDebugError(
+      ProxyErrorType.HandlerNotConfigured,
+      "DEBUGGER_HANDLER is not set. With the handler setting at node_modules/@lambda-debug/proxy/wrapper.handler, set DEBUGGER_HANDLER to the function's own handler (for example index.handler).",
+    );
+  }
+  const appRoot = env.LAMBDA_TASK_ROOT ?? process.cwd();
+  const handler = await loadHandler(appRoot, handlerString, detectRuntimeGeneration(env));
+  if (isDebugChild() || !isDebuggingActive(env)) return handler;
+  return wrapHandler(handler, 'wrapper');
+}

@@ -1,0 +1,197 @@
+/**
+ * The debug child and its inspector bridge, driven directly (no broker, no runtime): a real child process, a
+ * real chrome-remote-interface client through a WebSocket that relays to the bridge, and raw sockets for the
+ * refusal cases.
+ */
+import net from 'node:net';
+import { resolve } from 'node:path';
+import CDP from 'chrome-remote-interface';
+import type Protocol from 'devtools-protocol';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { BridgeFrameKind, encodeBridgeFrame, encodeControlFrame } from '../src/bridge-framing.js';
+import type { DebugChild } from '../src/child-launcher.js';
+import { invokeChild, serveBridge, startChild } from './support/child.js';
+import { type CdpClient, FIXTURES } from './support/harness.js';
+
+const TASK_ROOT = resolve(FIXTURES, 'bridge');
+
+describe('the inspector bridge of a real child', () => {
+  let child: DebugChild;
+  let bridge: Awaited<ReturnType<typeof serveBridge>>;
+  const clients: CdpClient[] = [];
+
+  beforeAll(async () => {
+    child = await startChild(TASK_ROOT, 'handler.handler');
+    bridge = await serveBridge(child);
+  });
+  afterEach(async () => {
+    for (const client of clients.splice(0)) await client.close().catch(() => undefined);
+  });
+  afterAll(async () => {
+    await bridge.close();
+    await child.shutdown();
+  });
+
+  async function connect(): Promise<CdpClient> {
+    const client = (await CDP({ target: bridge.url, local: true })) as CdpClient;
+    clients.push(client);
+    return client;
+  }
+
+  it('listens on 127.0.0.1 only, on a port it picked', () => {
+    expect(child.inspector.host).toBe('127.0.0.1');
+    expect(child.inspector.port).toBeGreaterThan(0);
+  });
+
+  it('drops a connection that does not present the nonce first', async () => {
+    for (const first of [
+      encodeControlFrame({ type: 'hello', nonce: '00'.repeat(32) }),
+      encodeBridgeFrame(
+        BridgeFrameKind.Cdp,
+        '{"id":1,"method":"Runtime.evaluate","params":{"expression":"1"}}',
+      ),
+    ]) {
+      const socket = net.connect(child.inspector.port, child.inspector.host);
+      const received: Buffer[] = [];
+      socket.on('data', (chunk: Buffer) => received.push(chunk));
+      socket.write(first);
+      socket.write(
+        encodeBridgeFrame(
+          BridgeFrameKind.Cdp,
+          '{"id":2,"method":"Runtime.evaluate","params":{"expression":"1"}}',
+        ),
+      );
+      await new Promise<void>((closed) => socket.on('close', () => closed()));
+      expect(Buffer.concat(received).length).toBe(0);
+    }
+  });
+
+  it('answers in order, and passes CDP errors through with their code and message', async () => {
+    const socket = new WebSocket(bridge.url);
+    await new Promise<void>((open) => socket.once('open', () => open()));
+    const replies: Array<{ id?: number; error?: { code: number; message: string }; result?: unknown }> = [];
+    const all = new Promise<void>((done) => {
+      socket.on('message', (data: Buffer) => {
+        replies.push(JSON.parse(data.toString('utf8')));
+        if (replies.length === 22) done();
+      });
+    });
+    for (let id = 1; id <= 20; id += 1) {
+      socket.send(
+        JSON.stringify({
+          id,
+          method: 'Runtime.evaluate',
+          params: { expression: `${id} * 2`, returnByValue: true },
+        }),
+      );
+    }
+    // Pretty-printed JSON, newlines included, is a valid CDP message.
+    socket.send(JSON.stringify({ id: 21, method: 'Nope.missing' }, null, 2));
+    socket.send(JSON.stringify({ id: 22, method: 'Runtime.evaluate', params: { expression: 1 } }));
+    await all;
+    socket.close();
+    expect(replies.map((reply) => reply.id)).toEqual(Array.from({ length: 22 }, (_, index) => index + 1));
+    expect(replies[4]).toEqual({
+      id: 5,
+      result: { result: { type: 'number', value: 10, description: '10' } },
+    });
+    expect(replies[20]?.error).toEqual({ code: -32601, message: "'Nope.missing' wasn't found" });
+    expect(replies[21]?.error?.code).toBe(-32602);
+  });
+
+  it('pauses before the handler with reason "Break on start" in the handler file, then returns the changed result', async () => {
+    const client = await connect();
+    const scripts = new Map<string, string>();
+    client.on('Debugger.scriptParsed', (event: Protocol.Debugger.ScriptParsedEvent) =>
+      scripts.set(event.scriptId, event.url),
+    );
+    const paused = new Promise<Protocol.Debugger.PausedEvent>((resolvePause) =>
+      client.on('Debugger.paused', resolvePause),
+    );
+    await client.send('Runtime.enable');
+    await client.send('Debugger.enable');
+    await client.send('Runtime.runIfWaitingForDebugger');
+    // The bridge tells the parent the debugger is ready (the parent then starts the invocation).
+    await bridge.runRequests(1);
+
+    const outcome = invokeChild(child, { value: 21 }, { breakOnStart: true });
+    const entry = await paused;
+    const top = entry.callFrames[0] as Protocol.Debugger.CallFrame;
+    expect(entry.reason).toBe('Break on start');
+    expect(entry.hitBreakpoints).toEqual([]);
+    expect(scripts.get(top.location.scriptId)).toMatch(/fixtures\/bridge\/handler\.js$/);
+    expect(top.location.lineNumber).toBe(4);
+    const value = (await client.send('Debugger.evaluateOnCallFrame', {
+      callFrameId: top.callFrameId,
+      expression: 'event.value',
+      returnByValue: true,
+    })) as Protocol.Debugger.EvaluateOnCallFrameResponse;
+    expect(value.result.value).toBe(21);
+
+    // Step to the return statement, change `doubled`, and let the handler return it.
+    const next = new Promise<Protocol.Debugger.PausedEvent>((resolvePause) =>
+      client.on('Debugger.paused', resolvePause),
+    );
+    await client.send('Debugger.stepOver');
+    await next;
+    const stepped = new Promise<Protocol.Debugger.PausedEvent>((resolvePause) =>
+      client.on('Debugger.paused', resolvePause),
+    );
+    await client.send('Debugger.stepOver');
+    const atAdd = await stepped;
+    const frame = atAdd.callFrames[0] as Protocol.Debugger.CallFrame;
+    expect(frame.location.lineNumber).toBe(6);
+    expect(frame.scopeChain[0]?.type).toBe('local');
+    await client.send('Debugger.setVariableValue', {
+      scopeNumber: 0,
+      variableName: 'doubled',
+      newValue: { value: 1000 },
+      callFrameId: frame.callFrameId,
+    });
+    const changed = (await client.send('Debugger.evaluateOnCallFrame', {
+      callFrameId: frame.callFrameId,
+      expression: 'doubled',
+      returnByValue: true,
+    })) as Protocol.Debugger.EvaluateOnCallFrameResponse;
+    expect(changed.result.value).toBe(1000);
+    await client.send('Debugger.resume');
+    expect(await outcome).toEqual({ kind: 'value', json: '{"doubled":1000,"calls":1}' });
+  });
+
+  it('resumes a paused handler when the debugger disconnects', async () => {
+    const client = await connect();
+    const paused = new Promise<Protocol.Debugger.PausedEvent>((resolvePause) =>
+      client.on('Debugger.paused', resolvePause),
+    );
+    await client.send('Debugger.enable');
+    const outcome = invokeChild(child, { value: 1 }, { breakOnStart: true });
+    await paused;
+    await client.close();
+    clients.splice(clients.indexOf(client), 1);
+    expect(await outcome).toEqual({ kind: 'value', json: '{"doubled":2,"calls":2}' });
+  });
+
+  it('runs without a pause when no debugger has the Debugger domain enabled', async () => {
+    const outcome = await invokeChild(child, { value: 2 }, { breakOnStart: true });
+    expect(outcome).toEqual({ kind: 'value', json: '{"doubled":4,"calls":3}' });
+  });
+
+  it('measures round trips while paused (reported, not asserted)', async () => {
+    const client = await connect();
+    const paused = new Promise<Protocol.Debugger.PausedEvent>((resolvePause) =>
+      client.on('Debugger.paused', resolvePause),
+    );
+    await client.send('Debugger.enable');
+    const outcome = invokeChild(child, { value: 3 }, { breakOnStart: true });
+    await paused;
+    const rounds = 200;
+    const started = process.hrtime.bigint();
+    for (let round = 0; round < rounds; round += 1)
+      await client.send('Runtime.evaluate', { expression: '1 + 1' });
+    const perRoundMs = Number(process.hrtime.bigint() - started) / 1e6 / rounds;
+    console.info(`inspector bridge round trip while paused: ${perRoundMs.toFixed(3)} ms (${rounds} rounds)`);
+    await client.send('Debugger.resume');
+    expect((await outcome).kind).toBe('value');
+  });
+});
