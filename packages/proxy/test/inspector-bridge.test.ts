@@ -34,7 +34,7 @@ describe('the inspector bridge of a real child', () => {
   });
 
   async function connect(): Promise<CdpClient> {
-    const client = (await CDP({ target: bridge.url, local: true })) as CdpClient;
+    const client = (await CDP({ target: bridge.url, local: true })) as unknown as CdpClient;
     clients.push(client);
     return client;
   }

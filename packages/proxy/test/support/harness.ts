@@ -127,7 +127,7 @@ export async function attachDebugger(
     setup?: (client: CdpClient) => void;
   },
 ): Promise<TestDebugger> {
-  const client = (await CDP({ target: url, local: true })) as CdpClient;
+  const client = (await CDP({ target: url, local: true })) as unknown as CdpClient;
   const pauses: SeenPause[] = [];
   const scripts = new Map<string, string>();
   const waiting: Array<(value: { pause: SeenPause; event: Protocol.Debugger.PausedEvent }) => void> = [];
