@@ -33,6 +33,7 @@ export class BridgeClient {
   #closeReported = false;
   #flushWaiters = new Map<number, () => void>();
   #nextFlushId = 1;
+  #holdWaiters: Array<(held: boolean) => void> = [];
 
   private constructor(socket: net.Socket, handlers: BridgeClientHandlers) {
     this.#socket = socket;
@@ -107,6 +108,20 @@ export class BridgeClient {
     });
   }
 
+  /**
+   * The debugger left: asks the bridge to keep this connection's inspector session while the handler is paused.
+   * Resolves `true` when it does (the pause lasts until `close()` or until another debugger takes over, which
+   * closes this connection from the bridge's side), `false` when the handler was not paused (the bridge then
+   * closes the connection) or the connection is gone.
+   */
+  hold(): Promise<boolean> {
+    if (this.#closed) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      this.#holdWaiters.push(resolve);
+      this.sendControl({ type: 'hold' });
+    });
+  }
+
   /** Ends the connection: the bridge disconnects this debugger's inspector session. */
   close(): void {
     if (this.#closed) return;
@@ -136,6 +151,9 @@ export class BridgeClient {
       if (control?.type === 'run-requested') this.#handlers.onRunRequested();
       if (control?.type === 'flushed' && typeof control.id === 'number')
         this.#flushWaiters.get(control.id)?.();
+      if (control?.type === 'held' || control?.type === 'released') {
+        for (const waiter of this.#holdWaiters.splice(0)) waiter(control.type === 'held');
+      }
     }
   }
 
@@ -143,6 +161,7 @@ export class BridgeClient {
     this.#closed = true;
     this.#socket.destroy();
     for (const waiter of [...this.#flushWaiters.values()]) waiter();
+    for (const waiter of this.#holdWaiters.splice(0)) waiter(false);
     if (this.#closeReported) return;
     this.#closeReported = true;
     this.#handlers.onClose();

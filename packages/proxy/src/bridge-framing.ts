@@ -19,14 +19,24 @@ export type ParentControl =
   /** Show a line in the debugger's console (for example: the deadline is near). */
   | { readonly type: 'notice'; readonly level: 'info' | 'warning'; readonly text: string }
   /** Answer with `flushed` once every CDP message the bridge has so far has been written before it. */
-  | { readonly type: 'flush'; readonly id: number };
+  | { readonly type: 'flush'; readonly id: number }
+  /**
+   * The debugger left. If the handler is paused, keep this connection's inspector session (and so the pause)
+   * and answer `held`, until the parent closes the connection or another debugger takes over; otherwise answer
+   * `released` and close it.
+   */
+  | { readonly type: 'hold' };
 
 /** Control messages, bridge -> parent. */
 export type BridgeControl =
   /** The debugger sent `Runtime.runIfWaitingForDebugger`: it is set up, the handler may start. */
   | { readonly type: 'run-requested' }
   /** Every CDP message the bridge had when `flush` arrived was written before this frame. */
-  | { readonly type: 'flushed'; readonly id: number };
+  | { readonly type: 'flushed'; readonly id: number }
+  /** Answers `hold`: the handler is paused and this session keeps it so. */
+  | { readonly type: 'held' }
+  /** Answers `hold`: the handler was not paused; the session is closed. */
+  | { readonly type: 'released' };
 
 /** One decoded frame. */
 export interface BridgeFrame {

@@ -18,7 +18,7 @@ import {
   type ParentMessage,
 } from '@lambda-debug/shim-protocol';
 import { ENV_AWSLAMBDA_KEYS, ENV_BRIDGE_NONCE, ENV_HANDLER } from './child-env.js';
-import { replayConsoleCall } from './console-forwarder.js';
+import { type ConsoleLike, replayConsoleCall } from './console-forwarder.js';
 import { CHILD_EXIT_GRACE_MS, CHILD_NON_HEAP_RESERVE_MB, MIN_CHILD_HEAP_MB } from './limits.js';
 import { forwardLines } from './line-forwarder.js';
 import type { ProxyLogger } from './proxy-log.js';
@@ -134,6 +134,8 @@ export interface ChildStartOptions {
   /** Where the child's stdout/stderr lines go; defaults to this process's. */
   readonly stdout?: NodeJS.WritableStream;
   readonly stderr?: NodeJS.WritableStream;
+  /** Where the child's `console.*` calls are replayed; defaults to this process's console (the runtime's). */
+  readonly console?: ConsoleLike;
 }
 
 /** Why a child could not start. */
@@ -240,7 +242,7 @@ export class DebugChild {
         const message = decoded.value;
         switch (message.type) {
           case 'console':
-            replayConsoleCall(message);
+            replayConsoleCall(message, options.console);
             return;
           case 'ready':
             this.#inspector = { host: message.inspector.host, port: message.inspector.port };

@@ -5,7 +5,13 @@
  * replaced by a fresh one. A child may be started ahead of need (`warm`), while the invocation waits for a
  * debugger, so attaching does not wait for Node and the handler's modules to load.
  */
-import { ChildStartError, type ChildStartOptions, DebugChild } from './child-launcher.js';
+import {
+  type ChildExit,
+  ChildStartError,
+  type ChildStartOptions,
+  DebugChild,
+  describeExit,
+} from './child-launcher.js';
 import { CHILD_PING_TIMEOUT_MS } from './limits.js';
 
 /** The one child this Lambda process keeps. */
@@ -25,7 +31,16 @@ export class ChildPool {
     const previous = this.#child;
     this.#child = undefined;
     const starting = (async () => {
-      if (previous) await previous.kill();
+      if (previous) {
+        // The pool forgets a child it stops itself: one it still holds that is not alive ended on its own.
+        const endedOnItsOwn = !previous.alive;
+        const exit = await previous.kill();
+        if (endedOnItsOwn) {
+          options.logger.warn(
+            `the debug process kept from an earlier invocation has ended (${describeEndedChild(exit)}); starting a new one`,
+          );
+        }
+      }
       try {
         const started = await DebugChild.start(options);
         this.#child = started;
@@ -87,4 +102,11 @@ export class ChildPool {
     this.#busy = false;
     if (child) await child.shutdown();
   }
+}
+
+/** How an idle child ended, with its exit code or signal even when the cause says more. */
+function describeEndedChild(exit: ChildExit): string {
+  const how = describeExit(exit);
+  if (exit.crash === undefined && !exit.outOfMemory) return how;
+  return exit.signal ? `${how}; signal ${exit.signal}` : `${how}; exit code ${exit.code}`;
 }

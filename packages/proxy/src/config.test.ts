@@ -4,7 +4,9 @@ import { isDebuggingActive } from './flags.js';
 import {
   DEFAULT_CONNECT_TIMEOUT_MS,
   DEFAULT_DEADLINE_MARGIN_MS,
+  DEFAULT_RECONNECT_GRACE_MS,
   DEFAULT_WAIT_MS,
+  MAX_RECONNECT_GRACE_MS,
   MAX_WAIT_MS,
 } from './limits.js';
 
@@ -83,6 +85,7 @@ describe('readConfig', () => {
         breakOnStart: true,
         deadlineMarginMs: DEFAULT_DEADLINE_MARGIN_MS,
         connectTimeoutMs: DEFAULT_CONNECT_TIMEOUT_MS,
+        reconnectGraceMs: DEFAULT_RECONNECT_GRACE_MS,
         logLevel: 'info',
       },
     });
@@ -95,6 +98,7 @@ describe('readConfig', () => {
       DEBUGGER_BREAK_ON_START: 'false',
       DEBUGGER_DEADLINE_MARGIN_MS: '750',
       DEBUGGER_CONNECT_TIMEOUT_MS: '1200',
+      DEBUGGER_RECONNECT_GRACE_MS: '0',
       DEBUGGER_LOG_LEVEL: 'DEBUG',
     });
     expect(read.ok && read.config).toMatchObject({
@@ -102,6 +106,7 @@ describe('readConfig', () => {
       breakOnStart: false,
       deadlineMarginMs: 750,
       connectTimeoutMs: 1200,
+      reconnectGraceMs: 0,
       logLevel: 'debug',
     });
   });
@@ -113,6 +118,8 @@ describe('readConfig', () => {
     ['DEBUGGER_BREAK_ON_START', 'maybe'],
     ['DEBUGGER_DEADLINE_MARGIN_MS', '5'],
     ['DEBUGGER_CONNECT_TIMEOUT_MS', 'soon'],
+    ['DEBUGGER_RECONNECT_GRACE_MS', String(MAX_RECONNECT_GRACE_MS + 1)],
+    ['DEBUGGER_RECONNECT_GRACE_MS', '-5'],
     ['DEBUGGER_LOG_LEVEL', 'verbose'],
   ])('falls back to the default for %s=%j, with one warning naming it', (variable, value) => {
     const read = readConfig({ ...VALID, [variable]: value });

@@ -9,9 +9,11 @@ import {
   DEFAULT_BROKER_PORT,
   DEFAULT_CONNECT_TIMEOUT_MS,
   DEFAULT_DEADLINE_MARGIN_MS,
+  DEFAULT_RECONNECT_GRACE_MS,
   DEFAULT_WAIT_MS,
   MAX_CONNECT_TIMEOUT_MS,
   MAX_DEADLINE_MARGIN_MS,
+  MAX_RECONNECT_GRACE_MS,
   MAX_WAIT_MS,
   MIN_CONNECT_TIMEOUT_MS,
   MIN_DEADLINE_MARGIN_MS,
@@ -37,6 +39,8 @@ export interface ProxyConfig {
   readonly breakOnStart: boolean;
   readonly deadlineMarginMs: number;
   readonly connectTimeoutMs: number;
+  /** How long a paused handler waits for a debugger to attach again after its debugger left; 0: not at all. */
+  readonly reconnectGraceMs: number;
   readonly logLevel: ProxyLogLevel;
 }
 
@@ -229,6 +233,14 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ConfigResult {
     MAX_CONNECT_TIMEOUT_MS,
     warnings,
   );
+  const reconnectGraceMs = readInteger(
+    env,
+    'DEBUGGER_RECONNECT_GRACE_MS',
+    DEFAULT_RECONNECT_GRACE_MS,
+    0,
+    MAX_RECONNECT_GRACE_MS,
+    warnings,
+  );
   let logLevel: ProxyLogLevel = 'info';
   const logLevelRaw = env.DEBUGGER_LOG_LEVEL?.trim().toLowerCase();
   if (logLevelRaw !== undefined && logLevelRaw !== '') {
@@ -257,6 +269,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ConfigResult {
       breakOnStart,
       deadlineMarginMs,
       connectTimeoutMs,
+      reconnectGraceMs,
       logLevel,
     },
   };

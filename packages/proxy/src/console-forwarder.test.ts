@@ -1,6 +1,7 @@
 import { format } from 'node:util';
+import type { ConsoleMessage } from '@lambda-debug/shim-protocol';
 import { describe, expect, it } from 'vitest';
-import { describeConsoleCall, replayConsoleCall } from './console-forwarder.js';
+import { describeConsoleCall, patchChildConsole, replayConsoleCall } from './console-forwarder.js';
 
 /** A console that records the arguments each method was called with. */
 function recordingConsole() {
@@ -89,5 +90,42 @@ describe('console forwarding', () => {
     const args = [new Error('first'), 'then text'];
     expect(describeConsoleCall('error', args, true, 'ric3').errorArgument?.message).toBe('first');
     expect(describeConsoleCall('error', args, true, 'ric4').errorArgument).toBeUndefined();
+  });
+});
+
+describe('the child console', () => {
+  it('reports each call to the inspector with the very arguments (fatal as error) and sends one message', () => {
+    const global = console as unknown as Record<string, unknown>;
+    const levels = ['log', 'info', 'warn', 'error', 'debug', 'trace', 'fatal'];
+    const saved = new Map(levels.map((level) => [level, global[level]]));
+    const reported: Array<{ method: string; args: unknown[] }> = [];
+    const inspectorConsole: Record<string, unknown> = {};
+    for (const method of ['log', 'info', 'warn', 'error', 'debug', 'trace']) {
+      inspectorConsole[method] = (...args: unknown[]) => reported.push({ method, args });
+    }
+    const sent: ConsoleMessage[] = [];
+    const value = { expandable: true };
+    try {
+      patchChildConsole((message) => sent.push(message), 'ric3', undefined, inspectorConsole);
+      console.log('value', value);
+      console.warn('careful');
+      (global.fatal as (...args: unknown[]) => void)('the end');
+    } finally {
+      for (const [level, method] of saved) {
+        if (method === undefined) delete global[level];
+        else global[level] = method;
+      }
+    }
+    expect(reported).toEqual([
+      { method: 'log', args: ['value', value] },
+      { method: 'warn', args: ['careful'] },
+      { method: 'error', args: ['the end'] },
+    ]);
+    expect(reported[0]?.args[1]).toBe(value);
+    expect(sent.map((message) => [message.level, message.message])).toEqual([
+      ['log', 'value { expandable: true }'],
+      ['warn', 'careful'],
+      ['fatal', 'the end'],
+    ]);
   });
 });

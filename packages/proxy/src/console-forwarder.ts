@@ -7,6 +7,10 @@
  * as a value, the absence of any argument, or the first `Error` argument (which JSON lines describe in
  * `errorType` / `errorMessage` / `stackTrace` fields). The parent replays the call with arguments that make the
  * runtime print the same line.
+ *
+ * Each call is also reported to the inspector, as Node's own console does, so an attached debugger's console
+ * shows it (`Runtime.consoleAPICalled`, with the arguments as live remote objects). `inspector.console` only
+ * reports: it prints nothing, so the function's log gets the call once, through the parent.
  */
 import { format } from 'node:util';
 import type {
@@ -20,6 +24,30 @@ import type { RuntimeGeneration } from './runtime-errors.js';
 
 /** The console methods the runtime patches, each forwarded at its own level. */
 const FORWARDED_LEVELS: readonly ConsoleLevel[] = ['log', 'info', 'warn', 'error', 'debug', 'trace', 'fatal'];
+
+/** The inspector's own console methods (`require('node:inspector').console`): they report, never print. */
+export type InspectorConsoleLike = Readonly<Record<string, unknown>>;
+
+/** The inspector method for each level; V8 has no `fatal` (the runtime client adds it), so it shows as an error. */
+const INSPECTOR_METHODS: Readonly<Record<ConsoleLevel, string>> = {
+  log: 'log',
+  info: 'info',
+  warn: 'warn',
+  error: 'error',
+  debug: 'debug',
+  trace: 'trace',
+  fatal: 'error',
+};
+
+/** The inspector's console, or `undefined` when this Node has no inspector (built without it). */
+export function loadInspectorConsole(): InspectorConsoleLike | undefined {
+  try {
+    return (require('node:inspector') as typeof import('node:inspector'))
+      .console as unknown as InspectorConsoleLike;
+  } catch {
+    return undefined;
+  }
+}
 
 /** True when the runtime writes JSON log lines (`AWS_LAMBDA_LOG_FORMAT=JSON`). */
 export function isJsonLogFormat(env: NodeJS.ProcessEnv = process.env): boolean {
@@ -82,7 +110,8 @@ export function describeConsoleCall(
 }
 
 /**
- * Replaces the child's console methods with ones that send `ConsoleMessage`s. `callerFrames` gives the current
+ * Replaces the child's console methods with ones that report the call to `inspectorConsole` (an attached
+ * debugger's console) and send a `ConsoleMessage` (the function's log). `callerFrames` gives the current
  * invocation's runtime frames: errors logged by the handler get them in place of the child's own frames, so a
  * logged stack reads as it would without the debugger.
  */
@@ -90,13 +119,18 @@ export function patchChildConsole(
   send: (message: ConsoleMessage) => void,
   generation: RuntimeGeneration,
   callerFrames: () => CallerFrames | undefined = () => undefined,
+  inspectorConsole: InspectorConsoleLike | undefined = loadInspectorConsole(),
 ): void {
   const json = isJsonLogFormat();
   const target = console as unknown as Record<string, unknown>;
   for (const level of FORWARDED_LEVELS) {
+    const report = inspectorConsole?.[INSPECTOR_METHODS[level]];
     target[level] = (...args: unknown[]) => {
       const frames = callerFrames();
       if (frames) for (const arg of args) restoreCallerFrames(arg, frames);
+      // This function's own frame tops the reported stack trace; the inspector bridge takes it off, so the
+      // debugger links the message to the handler's line, as with Node's own console.
+      if (typeof report === 'function') Reflect.apply(report, inspectorConsole, args);
       send(describeConsoleCall(level, args, json, generation));
     };
   }

@@ -8,18 +8,28 @@
  * that debugger's breakpoints and resumes, as with Node's own inspector.
  *
  * Messages are re-encoded here (the session API takes method and params objects); ordering is preserved because
- * replies and events are written in the order the session delivers them. The bridge adds only two things:
+ * replies and events are written in the order the session delivers them. The bridge adds only these things:
  * - the pause before the handler's first statement: on request from the main thread it sets a
  *   `Debugger.setBreakpointOnFunctionCall` breakpoint on the handler through the debugger's own session, with
  *   the bridge's own callbacks (the debugger never sees those commands or their replies); when that breakpoint is
  *   hit it removes it, takes its id out of `hitBreakpoints`, and reports the pause with reason "Break on start"
  *   (what Node reports for `--inspect-brk`, which VS Code treats as the entry pause);
  * - `Runtime.runIfWaitingForDebugger` is passed to the inspector as usual, and its reply also tells the parent
- *   the debugger is ready.
+ *   the debugger is ready;
+ * - `Runtime.consoleAPICalled` events lose the stack frames of the child's console forwarder at their top, so the
+ *   debugger links a console message to the handler's line (Node's own console reports from native code, which
+ *   leaves no frame);
+ * - a debugger that leaves while the handler is paused can come back to that pause: on `hold` from the parent
+ *   the bridge keeps the departed debugger's session open (V8 stays paused while any session with the Debugger
+ *   domain enabled remains). A new session that enables the Debugger domain while the main thread is paused is
+ *   sent `Debugger.paused` by V8 before the reply to `Debugger.enable` (Node 20, 22 and 24), so once that reply
+ *   arrives the held session is closed: the new debugger has the pause.
  */
 import { timingSafeEqual } from 'node:crypto';
 import { Session } from 'node:inspector';
 import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
 import {
   type BridgeControl,
@@ -60,6 +70,38 @@ type PostCallback = (error: Error | null, result?: object) => void;
 /** The `post` overload Node types cannot express for arbitrary method names. */
 type LoosePost = (method: string, params: object | undefined, callback: PostCallback) => void;
 
+/** True for a script URL of the proxy's own compiled files (this worker's folder). */
+function isProxyScript(url: unknown): boolean {
+  if (typeof url !== 'string' || !url.startsWith('file:')) return false;
+  try {
+    return path.dirname(fileURLToPath(url)) === __dirname;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Takes the proxy's frames off the top of a console call's stack trace: the call site the debugger shows is the
+ * first frame left. A trace made only of proxy frames (the proxy's own console calls) is left whole.
+ */
+function dropLeadingProxyFrames(params: unknown): void {
+  const stackTrace = (params as { stackTrace?: { callFrames?: unknown } } | undefined)?.stackTrace;
+  if (!stackTrace || !Array.isArray(stackTrace.callFrames)) return;
+  const frames: unknown[] = stackTrace.callFrames;
+  let first = 0;
+  while (first < frames.length && isProxyScript((frames[first] as { url?: unknown } | undefined)?.url))
+    first += 1;
+  if (first > 0 && first < frames.length) stackTrace.callFrames = frames.slice(first);
+}
+
+/** What a connection tells the bridge about itself. */
+interface ConnectionEvents {
+  /** The connection ended. */
+  closed(connection: BridgeConnection): void;
+  /** The connection's debugger enabled its Debugger domain: it now holds any pause as well. */
+  debuggerEnabled(connection: BridgeConnection): void;
+}
+
 /** `ERR_INSPECTOR_COMMAND` messages are "Inspector error <code>: <message>"; recover the CDP error. */
 function toCdpError(error: Error): { code: number; message: string } {
   const match = /^Inspector error (-?\d+): ([\s\S]*)$/.exec(error.message);
@@ -71,20 +113,24 @@ class BridgeConnection {
   readonly #socket: net.Socket;
   readonly #nonce: Buffer;
   readonly #decoder = new BridgeFrameDecoder();
-  readonly #onClosed: (connection: BridgeConnection) => void;
+  readonly #events: ConnectionEvents;
   #session: Session | undefined;
   #helloTimer: NodeJS.Timeout | undefined;
   #closed = false;
   /** The debugger enabled the Debugger domain: entry breakpoints can be set through this session. */
   debuggerEnabled = false;
+  /** The main thread is paused, as this session was last told. */
+  #paused = false;
+  /** The debugger left while paused and this session is kept so the pause lasts (see `hold`). */
+  #held = false;
   /** The entry breakpoint set through this session, until it is hit or removed. */
   #entryBreakpointId: string | undefined;
   #executionContextId = 1;
 
-  constructor(socket: net.Socket, nonce: Buffer, onClosed: (connection: BridgeConnection) => void) {
+  constructor(socket: net.Socket, nonce: Buffer, events: ConnectionEvents) {
     this.#socket = socket;
     this.#nonce = nonce;
-    this.#onClosed = onClosed;
+    this.#events = events;
     socket.setNoDelay(true);
     this.#helloTimer = setTimeout(() => this.close(), BRIDGE_HELLO_TIMEOUT_MS);
     socket.on('data', (chunk: Buffer) => this.#onData(chunk));
@@ -94,6 +140,11 @@ class BridgeConnection {
 
   get authenticated(): boolean {
     return this.#session !== undefined;
+  }
+
+  /** Kept only to hold a departed debugger's pause: no longer anyone's session. */
+  get held(): boolean {
+    return this.#held;
   }
 
   #onData(chunk: Buffer): void {
@@ -157,6 +208,18 @@ class BridgeConnection {
       const id = control.id;
       setImmediate(() => this.#sendControl({ type: 'flushed', id }));
     }
+    if (control?.type === 'hold') this.#hold();
+  }
+
+  /** The debugger left: keep the session while the main thread is paused, else let it go at once. */
+  #hold(): void {
+    if (!this.#paused) {
+      this.#sendControl({ type: 'released' });
+      this.close();
+      return;
+    }
+    this.#held = true;
+    this.#sendControl({ type: 'held' });
   }
 
   #post(method: string, params: object | undefined, callback: PostCallback): void {
@@ -216,12 +279,29 @@ class BridgeConnection {
       return;
     }
     this.#sendToParent(JSON.stringify({ id, result: result ?? {} }));
-    if (method === 'Debugger.enable') this.debuggerEnabled = true;
-    if (method === 'Debugger.disable') this.debuggerEnabled = false;
+    if (method === 'Debugger.enable') {
+      this.debuggerEnabled = true;
+      this.#events.debuggerEnabled(this);
+    }
+    if (method === 'Debugger.disable') {
+      // A disabled agent is told of no more pauses or resumptions.
+      this.debuggerEnabled = false;
+      this.#paused = false;
+    }
     if (method === 'Runtime.runIfWaitingForDebugger') this.#sendControl({ type: 'run-requested' });
   }
 
   #onInspectorEvent(notification: { method: string; params?: unknown }): void {
+    if (notification.method === 'Debugger.paused') this.#paused = true;
+    if (notification.method === 'Debugger.resumed') {
+      this.#paused = false;
+      // Nothing left to hold: the departed debugger's session goes, as it would have on leaving.
+      if (this.#held) {
+        this.close();
+        return;
+      }
+    }
+    if (notification.method === 'Runtime.consoleAPICalled') dropLeadingProxyFrames(notification.params);
     if (notification.method === 'Runtime.executionContextCreated') {
       const context = (notification.params as { context?: { id?: unknown } } | undefined)?.context;
       if (typeof context?.id === 'number') this.#executionContextId = context.id;
@@ -302,7 +382,7 @@ class BridgeConnection {
     }
     this.#session = undefined;
     this.#socket.destroy();
-    this.#onClosed(this);
+    this.#events.closed(this);
   }
 }
 
@@ -313,8 +393,18 @@ function startBridge(): void {
   const data = workerData as BridgeWorkerData;
   const nonce = Buffer.from(data.nonce, 'hex');
   const connections = new Set<BridgeConnection>();
+  const events: ConnectionEvents = {
+    closed: (closed) => connections.delete(closed),
+    debuggerEnabled: (enabled) => {
+      // V8 has sent this session `Debugger.paused` (if paused) before answering its `Debugger.enable`, and keeps
+      // the pause while it stays enabled: held sessions have done their job.
+      for (const connection of [...connections]) {
+        if (connection !== enabled && connection.held) connection.close();
+      }
+    },
+  };
   const server = net.createServer((socket) => {
-    connections.add(new BridgeConnection(socket, nonce, (closed) => connections.delete(closed)));
+    connections.add(new BridgeConnection(socket, nonce, events));
   });
   // The listening server is what keeps this worker alive: inspector sessions do not.
   server.listen(0, '127.0.0.1', () => {
@@ -331,7 +421,7 @@ function startBridge(): void {
     // The most recently attached debugger with its Debugger domain enabled gets the entry pause.
     const target = [...connections]
       .reverse()
-      .find((connection) => connection.authenticated && connection.debuggerEnabled);
+      .find((connection) => connection.authenticated && connection.debuggerEnabled && !connection.held);
     if (!target) {
       port.postMessage({
         type: 'armed',

@@ -8,7 +8,8 @@
  * | broker unreachable, refused, slow, auth refused| one log line; the handler runs normally                        |
  * | no debugger within the wait                    | one log line; the handler runs normally                        |
  * | the debug process cannot start                 | one log line; session ends (proxy-error); runs normally        |
- * | debugger detaches (even while paused)          | the child resumes; its result is returned                      |
+ * | debugger detaches while the handler is paused  | it stays paused for the reconnect grace, then resumes          |
+ * | debugger detaches while the handler runs       | the child carries on; its result is returned                   |
  * | the broker ends the session or the link drops  | as a detach: the child resumes; its result is returned         |
  * | the child crashes (exit, exception, memory)    | `LambdaDebug.ChildCrashed`; the next invocation gets a new one |
  * | the deadline (less the margin) arrives         | the debugger is told; `LambdaDebug.DeadlineReached`; new child |
@@ -455,6 +456,8 @@ class DebugSession {
   #bridgeConnected = new Signal<void>();
   #timers = new Set<NodeJS.Timeout>();
   #frames: CallerFrames | undefined;
+  /** Relays of debuggers that left a paused handler, each with the timer that ends its reconnect grace. */
+  readonly #heldRelays = new Map<CdpRelay, NodeJS.Timeout>();
 
   constructor(options: SessionOptions) {
     this.#options = options;
@@ -500,6 +503,7 @@ class DebugSession {
     this.#options.link.setListener(undefined);
     this.#relay?.close();
     this.#relay = undefined;
+    this.#releaseHeldRelays();
     await this.#options.link.endSession(this.#options.sessionId, reason, message);
   }
 
@@ -533,8 +537,7 @@ class DebugSession {
       }
       case 'debugger-detached':
         if (event.sessionId !== sessionId) return;
-        this.#logger.info(`debugger detached (${event.reason}); the handler carries on without it`);
-        this.#detachDebugger();
+        this.#onDebuggerDetached(event.reason);
         return;
       case 'session-end':
         if (event.sessionId !== sessionId) return;
@@ -564,7 +567,67 @@ class DebugSession {
   #loseLink(): void {
     this.#linkGone = true;
     this.#detachDebugger();
+    // No debugger can come back without the link: a held pause would only delay the handler.
+    this.#releaseHeldRelays();
     this.#attached.resolve('gone');
+  }
+
+  /**
+   * The debugger left. A handler it left paused stays paused for `DEBUGGER_RECONNECT_GRACE_MS` (never past the
+   * deadline less the margin), so a debugger that attaches again within it finds the pause as it was; after that
+   * the handler resumes, as on any detach. A running handler carries on at once.
+   */
+  #onDebuggerDetached(reason: string): void {
+    const relay = this.#relay;
+    const bridge = relay?.bridge;
+    const { config, endByMs } = this.#options;
+    const graceMs = Math.min(config.reconnectGraceMs, endByMs - Date.now());
+    if (!relay || !bridge || graceMs <= 0) {
+      this.#logger.info(`debugger detached (${reason}); the handler carries on without it`);
+      this.#detachDebugger();
+      return;
+    }
+    this.#relay = undefined;
+    this.#runRequested.resolve();
+    const timer = setTimeout(() => {
+      if (!this.#heldRelays.has(relay)) return;
+      this.#logger.info(
+        this.#relay
+          ? `the debugger that attached again did not enable its Debugger domain within ${graceMs} ms (DEBUGGER_RECONNECT_GRACE_MS); the handler carries on`
+          : `no debugger attached again within ${graceMs} ms (DEBUGGER_RECONNECT_GRACE_MS); the handler carries on without one`,
+      );
+      this.#releaseHeldRelay(relay);
+    }, graceMs);
+    this.#heldRelays.set(relay, timer);
+    void bridge.hold().then((held) => {
+      if (!this.#heldRelays.has(relay)) return;
+      if (held) {
+        this.#logger.info(
+          `debugger detached (${reason}) while the handler was paused; it stays paused for up to ${graceMs} ms (DEBUGGER_RECONNECT_GRACE_MS) for a debugger to attach again`,
+        );
+        return;
+      }
+      this.#logger.info(`debugger detached (${reason}); the handler carries on without it`);
+      this.#releaseHeldRelay(relay);
+    });
+  }
+
+  /** Ends a departed debugger's held session: unless another debugger has the pause, the handler resumes. */
+  #releaseHeldRelay(relay: CdpRelay): void {
+    clearTimeout(this.#heldRelays.get(relay));
+    this.#heldRelays.delete(relay);
+    relay.close();
+  }
+
+  #releaseHeldRelays(): void {
+    for (const relay of [...this.#heldRelays.keys()]) this.#releaseHeldRelay(relay);
+  }
+
+  /** A bridge connection ended; for a held one that means the bridge handed its pause to a new debugger. */
+  #onBridgeClosed(relay: CdpRelay): void {
+    if (!this.#heldRelays.has(relay)) return;
+    this.#releaseHeldRelay(relay);
+    if (this.#relay) this.#logger.info('the debugger that attached again took over the paused handler');
   }
 
   async #connectBridge(relay: CdpRelay, child: DebugChild): Promise<void> {
@@ -580,7 +643,7 @@ class DebugSession {
           onRunRequested: () => {
             if (this.#relay === relay) this.#runRequested.resolve();
           },
-          onClose: () => undefined,
+          onClose: () => this.#onBridgeClosed(relay),
         },
         Math.max(1, this.#options.endByMs - Date.now()),
       );
@@ -632,6 +695,7 @@ class DebugSession {
       };
     } finally {
       this.#clearTimers();
+      this.#releaseHeldRelays();
       await pool.release(child, healthy);
     }
   }

@@ -20,6 +20,14 @@ export const MIN_DEADLINE_MARGIN_MS = 100;
 /** Largest accepted `DEBUGGER_DEADLINE_MARGIN_MS`. */
 export const MAX_DEADLINE_MARGIN_MS = 60_000;
 
+/**
+ * Default for `DEBUGGER_RECONNECT_GRACE_MS`: how long a handler stays paused after its debugger left while it was
+ * paused, so the same (or another) debugger can attach again and find it as it was. 0 turns the hold off.
+ */
+export const DEFAULT_RECONNECT_GRACE_MS = 5_000;
+/** Largest accepted `DEBUGGER_RECONNECT_GRACE_MS` (the deadline less the margin bounds it further). */
+export const MAX_RECONNECT_GRACE_MS = 60_000;
+
 /** Smallest accepted `DEBUGGER_CONNECT_TIMEOUT_MS`. */
 export const MIN_CONNECT_TIMEOUT_MS = 100;
 /** Largest accepted `DEBUGGER_CONNECT_TIMEOUT_MS`. */

@@ -28,17 +28,55 @@ describe('the warm child', () => {
     for (const pool of pools.splice(0)) await pool.dispose();
   });
 
-  it('is reused while it answers, and replaced once it died', async () => {
+  it('is reused while it answers, and replaced once it died, with one log line saying how', async () => {
     const pool = new ChildPool();
     pools.push(pool);
-    const first = await pool.acquire(options('index.ok'));
+    const { logger, lines } = capturingLogger();
+    const first = await pool.acquire(options('index.ok', logger));
     await pool.release(first, true);
-    expect(await pool.acquire(options('index.ok'))).toBe(first);
+    expect(await pool.acquire(options('index.ok', logger))).toBe(first);
     await pool.release(first, true);
+    expect(lines).toEqual([]);
     await first.kill();
-    const second = await pool.acquire(options('index.ok'));
+    const second = await pool.acquire(options('index.ok', logger));
     expect(second).not.toBe(first);
     expect(second.pid).not.toBe(first.pid);
+    expect(lines).toEqual([
+      expect.stringMatching(
+        /^warn \[lambda-debug\] the debug process kept from an earlier invocation has ended \(it was killed by SIGKILL\); starting a new one$/,
+      ),
+    ]);
+    await pool.release(second, true);
+  });
+
+  it('says with which exit code a child that ended between invocations ended, also when warmed', async () => {
+    const pool = new ChildPool();
+    pools.push(pool);
+    const { logger, lines } = capturingLogger();
+    const first = await pool.acquire(options('index.exitAfterReturn', logger));
+    const answered = new Promise<unknown>((resolveAnswer) =>
+      first.setMessageListener((message) => {
+        if (message.type === 'result') resolveAnswer(message.outcome);
+      }),
+    );
+    first.send({
+      type: 'invoke',
+      invocationId: 1,
+      event: {},
+      context: contextSnapshot(),
+      breakOnStart: false,
+      convention: 'promise',
+    });
+    expect(await answered).toEqual({ kind: 'value', json: '"answered"' });
+    await pool.release(first, true);
+    expect((await first.exited()).code).toBe(7);
+    // The next invocation warms the pool while it waits for a debugger, then acquires: one line in all.
+    pool.warm(options('index.exitAfterReturn', logger));
+    const second = await pool.acquire(options('index.exitAfterReturn', logger));
+    expect(second.pid).not.toBe(first.pid);
+    expect(lines).toEqual([
+      expect.stringMatching(/has ended \(it exited with code 7\); starting a new one$/),
+    ]);
     await pool.release(second, true);
   });
 

@@ -5,6 +5,8 @@
  */
 import net from 'node:net';
 import { resolve } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { format } from 'node:util';
 import CDP from 'chrome-remote-interface';
 import type Protocol from 'devtools-protocol';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -193,5 +195,105 @@ describe('the inspector bridge of a real child', () => {
     console.info(`inspector bridge round trip while paused: ${perRoundMs.toFixed(3)} ms (${rounds} rounds)`);
     await client.send('Debugger.resume');
     expect((await outcome).kind).toBe('value');
+  });
+});
+
+describe('console calls in a real child', () => {
+  let child: DebugChild;
+  let bridge: Awaited<ReturnType<typeof serveBridge>>;
+  let client: CdpClient | undefined;
+  /** What the parent replayed through "the runtime's console", one entry per call. */
+  const replayed: Array<{ level: string; text: string }> = [];
+  /** Everything the child wrote to stdout and stderr. */
+  const output: string[] = [];
+
+  beforeAll(async () => {
+    const replayConsole: Record<string, unknown> = {};
+    for (const level of ['log', 'info', 'warn', 'error', 'debug', 'trace', 'fatal']) {
+      replayConsole[level] = (...args: unknown[]) => replayed.push({ level, text: format(...args) });
+    }
+    const streams = [new PassThrough(), new PassThrough()];
+    for (const stream of streams) stream.on('data', (chunk: Buffer) => output.push(chunk.toString('utf8')));
+    child = await startChild(
+      TASK_ROOT,
+      'console.handler',
+      {},
+      {
+        console: replayConsole,
+        stdout: streams[0],
+        stderr: streams[1],
+      },
+    );
+    bridge = await serveBridge(child);
+  });
+  afterAll(async () => {
+    await client?.close().catch(() => undefined);
+    await bridge.close();
+    await child.shutdown();
+  });
+
+  it("reach the debugger as Runtime.consoleAPICalled with live arguments at the handler's line, and the log once", async () => {
+    client = (await CDP({ target: bridge.url, local: true })) as unknown as CdpClient;
+    const connected = client;
+    const calls: Protocol.Runtime.ConsoleAPICalledEvent[] = [];
+    const allSeen = new Promise<void>((done) =>
+      connected.on('Runtime.consoleAPICalled', (event: Protocol.Runtime.ConsoleAPICalledEvent) => {
+        calls.push(event);
+        if (calls.length === 7) done();
+      }),
+    );
+    await connected.send('Runtime.enable');
+    const outcome = await invokeChild(
+      child,
+      { name: 'lambda', nested: { list: [1, 2] } },
+      { breakOnStart: false },
+    );
+    expect(outcome).toEqual({ kind: 'value', json: '"logged"' });
+    await allSeen;
+
+    expect(calls.map((call) => call.type)).toEqual([
+      'log',
+      'info',
+      'warning',
+      'error',
+      'debug',
+      'trace',
+      // V8 has no `fatal`: the runtime client's extra level shows as an error.
+      'error',
+    ]);
+    // The call site is the handler's own line, not the console forwarder inside the proxy.
+    const handlerFile = /fixtures\/bridge\/console\.js$/;
+    for (const [index, call] of calls.entries()) {
+      const top = call.stackTrace?.callFrames[0];
+      expect(top?.url).toMatch(handlerFile);
+      expect(top?.lineNumber).toBe(2 + index);
+    }
+
+    const [text, event, number] = calls[0]?.args ?? [];
+    expect(text).toMatchObject({ type: 'string', value: 'handling' });
+    expect(number).toMatchObject({ type: 'number', value: 42 });
+    expect(event).toMatchObject({ type: 'object', className: 'Object' });
+    // A live object the debugger can expand, as with Node's own console.
+    const properties = (await connected.send('Runtime.getProperties', {
+      objectId: event?.objectId,
+      ownProperties: true,
+    })) as Protocol.Runtime.GetPropertiesResponse;
+    const byName = new Map(properties.result.map((property) => [property.name, property.value]));
+    expect(byName.get('name')).toMatchObject({ type: 'string', value: 'lambda' });
+    expect(byName.get('nested')).toMatchObject({ type: 'object', objectId: expect.any(String) });
+    expect(calls[3]?.args[1]).toMatchObject({ type: 'object', subtype: 'error', className: 'TypeError' });
+
+    // The function's log gets each call once, through the parent, exactly as before; the child prints nothing.
+    expect(replayed.map((entry) => entry.level)).toEqual([
+      'log',
+      'info',
+      'warn',
+      'error',
+      'debug',
+      'trace',
+      'fatal',
+    ]);
+    expect(replayed[0]?.text).toBe(format('handling', { name: 'lambda', nested: { list: [1, 2] } }, 42));
+    expect(output.join('')).not.toMatch(/handling|line/);
   });
 });

@@ -23,10 +23,13 @@ interface Harness {
   readonly logs: string[];
   readonly pool: ChildPool;
   readonly stderr: string[];
+  /** Resolves with the first log line (already written or to come) that matches `pattern`. */
+  logLine(pattern: RegExp): Promise<string>;
 }
 
 function harness(broker: MiniBroker | undefined, handler: string, env: Record<string, string> = {}): Harness {
   const logs: string[] = [];
+  const logWaiters: Array<{ pattern: RegExp; resolve: (line: string) => void }> = [];
   const stderr: string[] = [];
   const errStream = new PassThrough();
   errStream.on('data', (chunk: Buffer) => stderr.push(chunk.toString('utf8')));
@@ -35,6 +38,11 @@ function harness(broker: MiniBroker | undefined, handler: string, env: Record<st
     logs,
     pool,
     stderr,
+    logLine: (pattern) => {
+      const seen = logs.find((line) => pattern.test(line));
+      if (seen !== undefined) return Promise.resolve(seen);
+      return new Promise((resolveLine) => logWaiters.push({ pattern, resolve: resolveLine }));
+    },
     deps: {
       env: {
         PATH: process.env.PATH,
@@ -48,7 +56,14 @@ function harness(broker: MiniBroker | undefined, handler: string, env: Record<st
         ...(broker ? { DEBUGGER_BROKER_ADDRESS: `127.0.0.1:${broker.port}` } : {}),
         ...env,
       },
-      logSink: (level, line) => logs.push(`${level} ${line}`),
+      logSink: (level, line) => {
+        const entry = `${level} ${line}`;
+        logs.push(entry);
+        for (const waiter of logWaiters.filter((candidate) => candidate.pattern.test(entry))) {
+          logWaiters.splice(logWaiters.indexOf(waiter), 1);
+          waiter.resolve(entry);
+        }
+      },
       pool,
       childOptions: {
         entryPath: CHILD_ENTRY,
@@ -252,8 +267,8 @@ describe('a debugger attached: the handler runs in the debug child', () => {
     expect(pauses).toEqual([]);
   });
 
-  it('the debugger detaches while paused: the handler resumes and its result is returned', async () => {
-    const h = debugHarness('index.ok');
+  it('the debugger detaches while paused, no reconnect grace: the handler resumes and its result is returned', async () => {
+    const h = debugHarness('index.ok', { DEBUGGER_RECONNECT_GRACE_MS: '0' });
     const linkPromise = broker.nextLink();
     const result = invoke(h, notExpected, { value: 'detached' });
     const link = await linkPromise;
@@ -265,6 +280,76 @@ describe('a debugger attached: the handler runs in the debug child', () => {
     expect(await link.waitFor('session-end')).toMatchObject({ reason: 'completed' });
     expect(h.logs.some((line) => /debugger detached \(closed\); the handler carries on/.test(line))).toBe(
       true,
+    );
+  });
+
+  it('the debugger detaches while paused and attaches again within DEBUGGER_RECONNECT_GRACE_MS: the pause is still there', async () => {
+    const h = debugHarness('index.ok', { DEBUGGER_RECONNECT_GRACE_MS: '60000' });
+    const linkPromise = broker.nextLink();
+    const result = invoke(h, notExpected, { value: 'returning' });
+    const link = await linkPromise;
+    const paused = link.nextEvent('Debugger.paused');
+    await attachDebugger(link);
+    const entry = await paused;
+    link.detach();
+    await h.logLine(
+      /debugger detached \(closed\) while the handler was paused; it stays paused for up to \d+ ms/,
+    );
+
+    const pausedAgain = link.nextEvent('Debugger.paused');
+    await link.attach('d-second');
+    const enabled = link.send('Debugger.enable');
+    const again = await pausedAgain;
+    expect((await enabled).error).toBeUndefined();
+    type Frame = { callFrameId: string; location: { lineNumber: number; scriptId: string } };
+    const [entryTop] = entry.params.callFrames as Frame[];
+    const [top] = again.params.callFrames as Frame[];
+    expect(top?.location).toEqual(entryTop?.location);
+    await h.logLine(/the debugger that attached again took over the paused handler/);
+    // The first debugger's session is gone, and the handler is still paused for the new one.
+    const evaluated = await link.send('Debugger.evaluateOnCallFrame', {
+      callFrameId: top?.callFrameId,
+      expression: 'event.value',
+      returnByValue: true,
+    });
+    expect(evaluated.result).toMatchObject({ result: { value: 'returning' } });
+    await link.send('Debugger.resume');
+    expect(await result).toMatchObject({ value: 'returning' });
+    expect(await link.waitFor('session-end')).toMatchObject({ reason: 'completed' });
+  });
+
+  it('nobody attaches again within DEBUGGER_RECONNECT_GRACE_MS: the handler resumes and its result is returned', async () => {
+    const h = debugHarness('index.ok', { DEBUGGER_RECONNECT_GRACE_MS: '200' });
+    const linkPromise = broker.nextLink();
+    const result = invoke(h, notExpected, { value: 'abandoned' });
+    const link = await linkPromise;
+    const paused = link.nextEvent('Debugger.paused');
+    await attachDebugger(link);
+    await paused;
+    link.detach();
+    expect(await result).toMatchObject({ value: 'abandoned' });
+    expect(await link.waitFor('session-end')).toMatchObject({ reason: 'completed' });
+    expect(h.logs.filter((line) => /detached|attached again/.test(line))).toEqual([
+      expect.stringMatching(
+        /debugger detached \(closed\) while the handler was paused; it stays paused for up to 200 ms/,
+      ),
+      expect.stringMatching(/no debugger attached again within 200 ms \(DEBUGGER_RECONNECT_GRACE_MS\)/),
+    ]);
+  });
+
+  it('the debugger detaches before the handler is paused: nothing is held, the handler runs at once', async () => {
+    // A grace period as long as the test's own timeout: holding anything would fail the test.
+    const h = debugHarness('index.ok', { DEBUGGER_RECONNECT_GRACE_MS: '60000' });
+    const linkPromise = broker.nextLink();
+    const result = invoke(h, notExpected, { value: 'not paused' });
+    const link = await linkPromise;
+    await link.attach();
+    // A reply proves the bridge connection is up; the handler waits for Runtime.runIfWaitingForDebugger.
+    await link.send('Debugger.enable');
+    link.detach();
+    expect(await result).toMatchObject({ value: 'not paused' });
+    expect(h.logs).toContainEqual(
+      expect.stringMatching(/debugger detached \(closed\); the handler carries on without it$/),
     );
   });
 

@@ -84,9 +84,9 @@ describe.concurrent.each(RUNTIMES)('faults on %s', (runtime) => {
     });
   });
 
-  it('the debugger detaches while paused: the handler resumes and the result is returned', async () => {
+  it('the debugger detaches while paused: after the reconnect grace the handler resumes and the result is returned', async () => {
     const functionId = uniqueFunctionId(`detach-${runtime}`);
-    await lambdaWith(broker.lambdaEnv(functionId), async (lambda) => {
+    await lambdaWith(broker.lambdaEnv(functionId, { DEBUGGER_RECONNECT_GRACE_MS: '500' }), async (lambda) => {
       const debuggerClient = await attachDebugger(broker.debuggerUrl(functionId), { autoResume: false });
       const invocation = lambda.invoke({});
       expect((await debuggerClient.nextPause()).pause.reason).toBe('Break on start');
@@ -94,7 +94,10 @@ describe.concurrent.each(RUNTIMES)('faults on %s', (runtime) => {
       const result = await invocation;
       expect(result.status).toBe('success');
       expect(body(result).ok).toBe(true);
-      expect(proxyLines(result).join('\n')).toMatch(/debugger detached/);
+      expect(proxyLines(result).join('\n')).toMatch(
+        /debugger detached .*while the handler was paused; it stays paused for up to 500 ms/,
+      );
+      expect(proxyLines(result).join('\n')).toMatch(/no debugger attached again within 500 ms/);
     });
   });
 

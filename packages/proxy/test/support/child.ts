@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import type { ContextSnapshot, InvocationOutcome } from '@lambda-debug/shim-protocol';
 import { WebSocketServer } from 'ws';
 import { BridgeClient } from '../../src/bridge-client.js';
-import { DebugChild } from '../../src/child-launcher.js';
+import { type ChildStartOptions, DebugChild } from '../../src/child-launcher.js';
 import { snapshotContext } from '../../src/context-shim.js';
 import { ProxyLogger } from '../../src/proxy-log.js';
 import { CdpRelay } from '../../src/relay.js';
@@ -21,11 +21,12 @@ export function capturingLogger(): { logger: ProxyLogger; lines: string[] } {
   return { logger: new ProxyLogger((level, line) => lines.push(`${level} ${line}`), 'debug'), lines };
 }
 
-/** Starts a debug child for `handlerString` in `taskRoot`. */
+/** Starts a debug child for `handlerString` in `taskRoot`; `overrides` replace the test defaults. */
 export function startChild(
   taskRoot: string,
   handlerString: string,
   env: NodeJS.ProcessEnv = {},
+  overrides: Partial<ChildStartOptions> = {},
 ): Promise<DebugChild> {
   return DebugChild.start({
     handlerString,
@@ -40,6 +41,7 @@ export function startChild(
       AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
       ...env,
     },
+    ...overrides,
   });
 }
 
