@@ -18,6 +18,7 @@ import {
   scriptEndingWith,
 } from '../support/cdp-debugging.js';
 import { BASIC, BASIC_FIRST_STATEMENT, OTHER, THROWS, TYPESCRIPT_SOURCE } from '../support/chain-fixtures.js';
+import { Cleanups } from '../support/cleanups.js';
 import { CriClient } from '../support/cri-client.js';
 import { DebuggableFunction, SessionEvents, successPayload } from '../support/lambda-chain.js';
 import { lineOf } from '../support/source-lines.js';
@@ -29,7 +30,7 @@ const CHAIN_TEST_TIMEOUT_MS = 90_000;
 
 let broker: TestBroker;
 let sessions: SessionEvents;
-const cleanups: Array<() => Promise<unknown>> = [];
+const cleanups = new Cleanups();
 
 beforeAll(async () => {
   broker = await TestBroker.start();
@@ -37,17 +38,15 @@ beforeAll(async () => {
 });
 
 afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
+  await cleanups.run();
 });
 
 afterAll(async () => {
   sessions?.close();
   await broker?.close();
   if (broker) {
-    new ArtifactDir('chain cri broker log').writeText('broker.log', `${broker.logLines.join('\n')}\n`);
-    expect(
-      broker.leakedSecrets(['cri-basic', 'cri-throws', 'cri-other', 'cri-twice', 'cri-ts', 'cri-reconnect']),
-    ).toEqual([]);
+    broker.saveLog('chain cri broker log');
+    expect(broker.leakedSecrets(['cri-basic', 'cri-throws', 'cri-other', 'cri-twice', 'cri-ts'])).toEqual([]);
   }
 });
 
@@ -278,17 +277,17 @@ describe('chrome-remote-interface through the chain', { timeout: CHAIN_TEST_TIME
 
   it('the client reconnects within the same invocation: the paused state is visible again', async () => {
     const steps = new Steps('cri reconnect while paused');
-    // Its own function id: earlier tests leave unconsumed cri-basic events (registrations, detaches) behind.
-    const fn = await startFunction('cri-reconnect', BASIC.taskRoot);
+    // The same function id as earlier tests on purpose: their events (registrations, detaches) must not reach these waits.
+    const fn = await startFunction('cri-basic', BASIC.taskRoot);
     const invocation = fn.invoke({ name: 'returning' });
-    const registered = await sessions.next('session-registered', 'cri-reconnect');
-    const first = await connect(broker.functionWebSocketUrl('cri-reconnect'));
+    const registered = await sessions.next('session-registered', 'cri-basic');
+    const first = await connect(broker.functionWebSocketUrl('cri-basic'));
     await enableAndRun(first);
     const entry = await steps.run('entry pause for the first client', () => nextPause(first));
-    const detached = sessions.next('debugger-detached', 'cri-reconnect');
+    const detached = sessions.next('debugger-detached', 'cri-basic', registered.session.sessionId);
     await steps.run('the first client drops its connection', () => first.close());
     await steps.run('the broker sees the debugger leave', () => detached);
-    const sessionUrl = `ws://${broker.debuggerHostPort}/cri-reconnect/${registered.session.sessionId}?token=${broker.debuggerToken('cri-reconnect')}`;
+    const sessionUrl = `ws://${broker.debuggerHostPort}/cri-basic/${registered.session.sessionId}?token=${broker.debuggerToken('cri-basic')}`;
     const second = await steps.run('a new client attaches to the same invocation', () => connect(sessionUrl));
     await steps.run('enable and run', () => enableAndRun(second));
     const again = await steps.run('the new client sees the handler paused', () => nextPause(second));

@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ArtifactDir } from '../support/artifacts.js';
 import { CdpConnection, HandshakeRefused } from '../support/cdp-connection.js';
 import { BASIC, OTHER } from '../support/chain-fixtures.js';
+import { Cleanups } from '../support/cleanups.js';
 import { ChromiumBrowser } from '../support/devtools.js';
 import { getJson } from '../support/http-json.js';
 import { DebuggableFunction, SessionEvents, successPayload } from '../support/lambda-chain.js';
@@ -23,7 +24,7 @@ let broker: TestBroker;
 let sessions: SessionEvents;
 let fn: DebuggableFunction;
 let otherFn: DebuggableFunction;
-const cleanups: Array<() => Promise<unknown>> = [];
+const cleanups = new Cleanups();
 
 beforeAll(async () => {
   browser = await ChromiumBrowser.launch();
@@ -40,7 +41,7 @@ beforeAll(async () => {
 }, 90_000);
 
 afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
+  await cleanups.run();
 });
 
 afterAll(async () => {
@@ -50,7 +51,7 @@ afterAll(async () => {
   await broker?.close();
   await browser?.close();
   if (broker) {
-    new ArtifactDir('chain devtools broker log').writeText('broker.log', `${broker.logLines.join('\n')}\n`);
+    broker.saveLog('chain devtools broker log');
     expect(broker.leakedSecrets([FUNCTION_ID, OTHER_FUNCTION_ID])).toEqual([]);
   }
 });

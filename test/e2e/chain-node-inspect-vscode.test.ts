@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ArtifactDir } from '../support/artifacts.js';
 import { evaluateInFrame } from '../support/cdp-debugging.js';
 import { BASIC, BASIC_FIRST_STATEMENT } from '../support/chain-fixtures.js';
+import { Cleanups } from '../support/cleanups.js';
 import { getJson } from '../support/http-json.js';
 import { DebuggableFunction, SessionEvents, successPayload } from '../support/lambda-chain.js';
 import { NodeInspectCli } from '../support/node-inspect.js';
@@ -23,7 +24,7 @@ let broker: TestBroker;
 let sessions: SessionEvents;
 let tunnel: Tunnel;
 let fn: DebuggableFunction;
-const cleanups: Array<() => Promise<unknown>> = [];
+const cleanups = new Cleanups();
 
 beforeAll(async () => {
   broker = await TestBroker.start();
@@ -39,7 +40,7 @@ beforeAll(async () => {
 });
 
 afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
+  await cleanups.run();
   await stopAllProcesses();
 });
 

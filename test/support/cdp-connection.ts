@@ -8,11 +8,9 @@ import {
   type CdpCommand,
   CdpCommandError,
   CdpConnectionClosed,
-  type CdpEvent,
-  CdpEventInbox,
-  type CdpEventParams,
   type CdpParams,
   type CdpResult,
+  InboxClient,
 } from './cdp-events.js';
 import { redactUrl } from './http-json.js';
 
@@ -43,9 +41,8 @@ interface Pending {
 }
 
 /** One debugger connection speaking CDP. */
-export class CdpConnection {
+export class CdpConnection extends InboxClient {
   readonly url: string;
-  readonly events = new CdpEventInbox();
   /** Resolves when the socket closed, with the code and reason the other side gave. */
   readonly closed: Promise<CdpClose>;
   /** Every message received, in order, as text (for transcripts). */
@@ -58,6 +55,7 @@ export class CdpConnection {
   #close: CdpClose | undefined;
 
   private constructor(url: string, socket: WebSocket) {
+    super();
     this.url = url;
     this.#socket = socket;
     socket.on('message', (data) => this.#onMessage(String(data)));
@@ -120,14 +118,6 @@ export class CdpConnection {
       this.#pending.set(id, { method, resolve: (result) => resolve(result as CdpResult<M>), reject });
       this.#socket.send(JSON.stringify({ id, method, params: params[0] ?? {} }));
     });
-  }
-
-  /** The next `method` event that passes `accept` (see `CdpEventInbox.next`). */
-  next<E extends CdpEvent>(
-    method: E,
-    accept?: (params: CdpEventParams<E>) => boolean,
-  ): Promise<CdpEventParams<E>> {
-    return this.events.next(method, accept);
   }
 
   /** Closes the socket the way a debugger window closing does (normal closure) and waits for the close. */

@@ -120,3 +120,19 @@ export class CdpEventInbox {
     for (const waiter of this.#waiters.splice(0)) waiter.reject(reason);
   }
 }
+
+/**
+ * What both test clients (the raw one and chrome-remote-interface) share: the event inbox their messages are
+ * pushed into, and `next` over it, so scenarios wait for events the same way with either.
+ */
+export abstract class InboxClient {
+  readonly events = new CdpEventInbox();
+
+  /** The next `method` event that passes `accept` (see `CdpEventInbox.next`). */
+  next<E extends CdpEvent>(
+    method: E,
+    accept?: (params: CdpEventParams<E>) => boolean,
+  ): Promise<CdpEventParams<E>> {
+    return this.events.next(method, accept);
+  }
+}

@@ -7,21 +7,19 @@ import {
   type CdpCommand,
   CdpCommandError,
   CdpConnectionClosed,
-  type CdpEvent,
-  CdpEventInbox,
-  type CdpEventParams,
   type CdpParams,
   type CdpResult,
+  InboxClient,
 } from './cdp-events.js';
 
 /** A chrome-remote-interface connection to one debug target. */
-export class CriClient {
-  readonly events = new CdpEventInbox();
+export class CriClient extends InboxClient {
   /** Resolves when the other side closed the connection (not when `close()` is called). */
   readonly disconnected: Promise<void>;
   readonly #client: CDP.Client;
 
   private constructor(client: CDP.Client) {
+    super();
     this.#client = client;
     client.on('event', (message) => this.events.push(message.method, message.params));
     this.disconnected = new Promise((resolve) => {
@@ -49,14 +47,6 @@ export class CriClient {
       if (response) throw new CdpCommandError(method, response.code, response.message ?? 'no message');
       throw error;
     }
-  }
-
-  /** The next `method` event that passes `accept` (see `CdpEventInbox.next`). */
-  next<E extends CdpEvent>(
-    method: E,
-    accept?: (params: CdpEventParams<E>) => boolean,
-  ): Promise<CdpEventParams<E>> {
-    return this.events.next(method, accept);
   }
 
   /** Closes the connection. */

@@ -100,11 +100,12 @@ export function successPayload(result: InvokeResult): unknown {
 }
 
 /**
- * Every session event of a broker, kept from the moment it is created, so a test can wait for "the next
- * `session-registered` of fn-a" without racing the invocation that causes it.
+ * Waits for a broker's session events. A wait sees only the events that happen after it starts, so an event
+ * left over from an earlier test of the same function id (a registration nobody waited for, a detach) can
+ * never be handed to a later wait. Start the wait before the action that causes the event: `invoke()` and
+ * `close()` cannot make the broker emit before the calling code runs on, so waiting right after them is safe.
  */
 export class SessionEvents {
-  readonly #unconsumed: SessionEvent[] = [];
   readonly #waiters: Array<{
     accept: (event: SessionEvent) => boolean;
     resolve: (event: SessionEvent) => void;
@@ -113,19 +114,24 @@ export class SessionEvents {
 
   constructor(broker: TestBroker) {
     const listener = (event: SessionEvent) => {
+      // Waiters are served in the order they started, one event each, so two waits for the same kind of
+      // event get two different events.
       const at = this.#waiters.findIndex((waiter) => waiter.accept(event));
       if (at >= 0) this.#waiters.splice(at, 1)[0]!.resolve(event);
-      else this.#unconsumed.push(event);
     };
     broker.handle.events.on('session', listener);
     this.#detach = () => broker.handle.events.off('session', listener);
   }
 
-  /** The next event of `type` for `functionId` (consumed in order). */
-  next(type: SessionEventType, functionId: string): Promise<SessionEvent> {
-    const accept = (event: SessionEvent) => event.type === type && event.session.functionId === functionId;
-    const at = this.#unconsumed.findIndex(accept);
-    if (at >= 0) return Promise.resolve(this.#unconsumed.splice(at, 1)[0]!);
+  /**
+   * The first event of `type` for `functionId` (and `sessionId`, when given) that happens from now on and no
+   * earlier wait took.
+   */
+  next(type: SessionEventType, functionId: string, sessionId?: string): Promise<SessionEvent> {
+    const accept = (event: SessionEvent) =>
+      event.type === type &&
+      event.session.functionId === functionId &&
+      (sessionId === undefined || event.session.sessionId === sessionId);
     return new Promise((resolve) => this.#waiters.push({ accept, resolve }));
   }
 

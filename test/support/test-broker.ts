@@ -5,6 +5,7 @@
 import { Writable } from 'node:stream';
 import { type BrokerHandle, deriveToken, generateSecret, startBroker } from '@lambda-debug/broker';
 import { createLogger, format, transports } from 'winston';
+import { ArtifactDir } from './artifacts.js';
 
 /** Options for `startTestBroker`. */
 export interface TestBrokerOptions {
@@ -96,6 +97,11 @@ export class TestBroker {
       ...functionIds.flatMap((id) => [this.debuggerToken(id), this.lambdaToken(id)]),
     ];
     return this.logLines.filter((line) => secrets.some((secret) => line.includes(secret)));
+  }
+
+  /** Saves every log line as `broker.log` in the artefact folder `artifactName`, for a person to read after a run. */
+  saveLog(artifactName: string): void {
+    new ArtifactDir(artifactName).writeText('broker.log', `${this.logLines.join('\n')}\n`);
   }
 
   /** Closes the broker (every session ends, every socket closes). */

@@ -149,12 +149,12 @@ class Broker implements BrokerHandle {
     return {
       sessions: this.#registry.sessionCount,
       heldDebuggers: this.#registry.heldCount,
-      lambdaSockets: this.#lambda.connectionCount,
-      debuggerSockets: this.#debugger.connectionCount,
+      lambdaSockets: this.#lambda.connections.size,
+      debuggerSockets: this.#debugger.connections.size,
       adminWatchers: this.#admin.watcherCount,
       tcpConnections: this.#tcp.size,
       pausedSockets: this.#flow.pausedCount,
-      bufferedBytes: this.#lambda.bufferedBytes + this.#debugger.bufferedBytes,
+      bufferedBytes: this.#lambda.connections.bufferedBytes + this.#debugger.connections.bufferedBytes,
       pendingTimers: this.#timers.size,
     };
   }

@@ -1,5 +1,5 @@
 import type { Logger } from 'winston';
-import { type WebSocket, WebSocketServer } from 'ws';
+import { WebSocketServer } from 'ws';
 import type { AccessControl } from './access.js';
 import type { HeartbeatMonitor } from './heartbeat.js';
 import type { ResolvedBrokerOptions } from './options.js';
@@ -36,11 +36,4 @@ export function createUpgradeServer(maxPayloadBytes: number): WebSocketServer {
     perMessageDeflate: false,
     maxPayload: maxPayloadBytes,
   });
-}
-
-/** Bytes waiting in the send buffers of `peers`' sockets. */
-export function bufferedBytesOf(peers: Iterable<{ readonly socket: WebSocket }>): number {
-  let total = 0;
-  for (const peer of peers) total += peer.socket.bufferedAmount;
-  return total;
 }

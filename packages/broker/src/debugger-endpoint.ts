@@ -11,11 +11,11 @@ import {
   truncateCloseReason,
 } from '@lambda-debug/shim-protocol';
 import type { Logger } from 'winston';
-import type { RawData, WebSocket, WebSocketServer } from 'ws';
+import type { RawData, WebSocket } from 'ws';
 import { isRefusal } from './access.js';
 import type { AdminEndpoint } from './admin-endpoint.js';
 import { consoleNotice, type NoticeLevel } from './cdp-notices.js';
-import { type BrokerContext, bufferedBytesOf, createUpgradeServer, formatRemoteAddress } from './context.js';
+import { type BrokerContext, formatRemoteAddress } from './context.js';
 import { buildTargets, versionResponse } from './discovery.js';
 import { listenGuarded } from './guarded.js';
 import {
@@ -30,6 +30,7 @@ import {
   writeRefusal,
 } from './http-guard.js';
 import { maskUrl } from './logger.js';
+import { type ConnectionCounts, OpenConnections } from './open-connections.js';
 import { asBuffer } from './relay.js';
 import type { DebuggerPeer, Session } from './session-registry.js';
 
@@ -45,25 +46,18 @@ export class DebuggerEndpoint {
   #context: BrokerContext;
   #admin: AdminEndpoint;
   #logger: Logger;
-  #server: WebSocketServer;
-  #connections = new Set<DebuggerConnection>();
-  #closing = false;
+  #connections: OpenConnections<DebuggerConnection>;
 
   constructor(context: BrokerContext, admin: AdminEndpoint) {
     this.#context = context;
     this.#admin = admin;
     this.#logger = context.logger.child({ tag: 'debugger' });
-    this.#server = createUpgradeServer(context.options.limits.maxFrameBytes);
+    this.#connections = new OpenConnections(context.options.limits.maxFrameBytes);
   }
 
-  /** Open debugger WebSockets (attached, held, or closing). */
-  get connectionCount(): number {
-    return this.#connections.size;
-  }
-
-  /** Bytes waiting in the send buffers of every debugger socket. */
-  get bufferedBytes(): number {
-    return bufferedBytesOf(this.#connections);
+  /** This port's open sockets, for the broker's stats. */
+  get connections(): ConnectionCounts {
+    return this.#connections;
   }
 
   /** Plain HTTP on the debugger port: discovery and the admin session list. */
@@ -116,7 +110,7 @@ export class DebuggerEndpoint {
       });
       writeRefusal(socket, refusal);
     };
-    if (this.#closing) {
+    if (this.#connections.closing) {
       refuse({ status: 503, message: 'The broker is shutting down.' });
       return;
     }
@@ -148,30 +142,38 @@ export class DebuggerEndpoint {
       refuse(authRefusal, { functionId });
       return;
     }
-    this.#server.handleUpgrade(req, socket, head, (ws) => {
-      const connection = new DebuggerConnection({
-        context: this.#context,
-        logger: this.#logger,
-        socket: ws,
-        functionId,
-        remoteAddress,
-        onClosed: () => this.#connections.delete(connection),
-      });
-      this.#context.heartbeat.watchClient(ws, { headers: req.headers, tcp: socket }, () =>
-        connection.dropSilent(),
-      );
-      this.#connections.add(connection);
-      // Attach (or hold) before this callback returns, so not even the first message can arrive unpaired.
-      this.#context.registry.connectDebugger(connection, { functionId, ...(sessionId ? { sessionId } : {}) });
-    });
+    this.#connections.accept(
+      req,
+      socket,
+      head,
+      (ws, onClosed) => {
+        const connection = new DebuggerConnection({
+          context: this.#context,
+          logger: this.#logger,
+          socket: ws,
+          functionId,
+          remoteAddress,
+          onClosed,
+        });
+        this.#context.heartbeat.watchClient(ws, { headers: req.headers, tcp: socket }, () =>
+          connection.dropSilent(),
+        );
+        return connection;
+      },
+      // Attach (or hold) inside the upgrade callback, so not even the first message can arrive unpaired.
+      (connection) =>
+        this.#context.registry.connectDebugger(connection, {
+          functionId,
+          ...(sessionId ? { sessionId } : {}),
+        }),
+    );
   }
 
   /** Stops accepting debuggers and closes any still open (their sessions were already ended). */
   closeAll(): void {
-    this.#closing = true;
-    for (const connection of this.#connections) {
-      connection.close(CloseCode.GOING_AWAY, 'broker shutting down', 'the broker is shutting down');
-    }
+    this.#connections.closeAll((connection) =>
+      connection.close(CloseCode.GOING_AWAY, 'broker shutting down', 'the broker is shutting down'),
+    );
   }
 
   #guard(req: IncomingMessage): Refusal | undefined {

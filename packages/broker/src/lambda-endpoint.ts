@@ -16,10 +16,11 @@ import {
   truncateCloseReason,
 } from '@lambda-debug/shim-protocol';
 import type { Logger } from 'winston';
-import type { RawData, WebSocket, WebSocketServer } from 'ws';
-import { type BrokerContext, bufferedBytesOf, createUpgradeServer, formatRemoteAddress } from './context.js';
+import type { RawData, WebSocket } from 'ws';
+import { type BrokerContext, formatRemoteAddress } from './context.js';
 import { listenGuarded } from './guarded.js';
 import { parseRequestTarget, sendJsonRefusal, writeRefusal } from './http-guard.js';
+import { type ConnectionCounts, OpenConnections } from './open-connections.js';
 import { closeCodeFor } from './protocol-errors.js';
 import { asBuffer } from './relay.js';
 import type { LambdaPeer } from './session-registry.js';
@@ -34,24 +35,17 @@ export const LAMBDA_LINK_PATH = '/v1/lambda';
 export class LambdaEndpoint {
   #context: BrokerContext;
   #logger: Logger;
-  #server: WebSocketServer;
-  #connections = new Set<LambdaConnection>();
-  #closing = false;
+  #connections: OpenConnections<LambdaConnection>;
 
   constructor(context: BrokerContext) {
     this.#context = context;
     this.#logger = context.logger.child({ tag: 'lambda' });
-    this.#server = createUpgradeServer(context.options.limits.maxFrameBytes);
+    this.#connections = new OpenConnections(context.options.limits.maxFrameBytes);
   }
 
-  /** Open proxy links. */
-  get connectionCount(): number {
-    return this.#connections.size;
-  }
-
-  /** Bytes waiting in this port's send buffers, across every link. */
-  get bufferedBytes(): number {
-    return bufferedBytesOf(this.#connections);
+  /** This port's open sockets, for the broker's stats. */
+  get connections(): ConnectionCounts {
+    return this.#connections;
   }
 
   /** Plain HTTP on the Lambda port: only a hint that this is a WebSocket endpoint. */
@@ -73,7 +67,7 @@ export class LambdaEndpoint {
   /** A WebSocket upgrade on the Lambda port. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const remoteAddress = formatRemoteAddress(req.socket.remoteAddress, req.socket.remotePort);
-    if (this.#closing) {
+    if (this.#connections.closing) {
       writeRefusal(socket, { status: 503, message: 'The broker is shutting down.' });
       return;
     }
@@ -86,19 +80,19 @@ export class LambdaEndpoint {
       writeRefusal(socket, { status: 403, message: 'Browsers may not connect to the Lambda port.' });
       return;
     }
-    this.#server.handleUpgrade(req, socket, head, (ws) => {
-      const connection = new LambdaConnection(this.#context, this.#logger, ws, remoteAddress, () =>
-        this.#connections.delete(connection),
-      );
-      this.#connections.add(connection);
-    });
+    this.#connections.accept(
+      req,
+      socket,
+      head,
+      (ws, onClosed) => new LambdaConnection(this.#context, this.#logger, ws, remoteAddress, onClosed),
+    );
   }
 
   /** Stops accepting links and closes the open ones (their sessions were already ended and announced). */
   closeAll(): void {
-    this.#closing = true;
-    for (const connection of this.#connections)
-      connection.close(CloseCode.GOING_AWAY, 'broker shutting down');
+    this.#connections.closeAll((connection) =>
+      connection.close(CloseCode.GOING_AWAY, 'broker shutting down'),
+    );
   }
 }
 

@@ -490,6 +490,21 @@ export class TestScope {
     return this.track(await TestDebugger.attach(test.broker, test.secret, functionId, sessionId, options));
   }
 
+  /**
+   * A proxy with one registered session and a debugger for its function, once the broker has told the proxy
+   * the debugger attached: the starting point of most relay and session-end scenarios.
+   */
+  async attachedSession(
+    test: TestBroker,
+    functionId: string,
+  ): Promise<{ proxy: FakeProxy; sessionId: string; dbg: TestDebugger }> {
+    const proxy = await this.proxy(test, functionId);
+    const { sessionId } = await proxy.register();
+    const dbg = await this.debugger(test, functionId);
+    await proxy.nextControl('debugger-attached', sessionId);
+    return { proxy, sessionId, dbg };
+  }
+
   async cleanup(): Promise<void> {
     const clients = this.#clients.splice(0);
     const brokers = this.#brokers.splice(0);

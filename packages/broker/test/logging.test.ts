@@ -59,10 +59,7 @@ describe('logs', () => {
 
   it('writes one line per lifecycle event, with reasons and durations, and none per CDP message at info', async () => {
     const test = await scope.broker();
-    const proxy = await scope.proxy(test, 'lifecycle');
-    const { sessionId } = await proxy.register();
-    const dbg = await scope.debugger(test, 'lifecycle');
-    await proxy.nextControl('debugger-attached', sessionId);
+    const { proxy, sessionId, dbg } = await scope.attachedSession(test, 'lifecycle');
     for (let id = 1; id <= 20; id += 1) dbg.send({ id, method: 'Runtime.evaluate' });
     for (let id = 1; id <= 20; id += 1) await proxy.cdp.next();
     await dbg.close();
@@ -91,10 +88,7 @@ describe('logs', () => {
 
   it('logs CDP traffic at debug level as sizes only', async () => {
     const test = await scope.broker({ logLevel: 'debug' });
-    const proxy = await scope.proxy(test, 'verbose');
-    const { sessionId } = await proxy.register();
-    const dbg = await scope.debugger(test, 'verbose');
-    await proxy.nextControl('debugger-attached', sessionId);
+    const { proxy, sessionId, dbg } = await scope.attachedSession(test, 'verbose');
     dbg.send({ id: 1, method: 'Runtime.evaluate', params: { expression: 'secretValue' } });
     await proxy.cdp.next();
     const cdpLines = entries(test.capture.lines).filter((entry) => String(entry.message).startsWith('cdp '));

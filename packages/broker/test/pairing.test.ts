@@ -28,10 +28,7 @@ describe('pairing a Lambda and a debugger', () => {
 
   it('relays payload bytes exactly as sent, including non-ASCII text and pretty-printed JSON', async () => {
     const test = await scope.broker();
-    const proxy = await scope.proxy(test, 'bytes');
-    const { sessionId } = await proxy.register();
-    const dbg = await scope.debugger(test, 'bytes');
-    await proxy.nextControl('debugger-attached', sessionId);
+    const { proxy, sessionId, dbg } = await scope.attachedSession(test, 'bytes');
 
     const fromDebugger =
       '{\n  "id": 7,\n  "method": "Runtime.evaluate",\n  "params": {"expression": "\'é ✓ 🐛\'"}\n}';
@@ -151,10 +148,7 @@ describe('pairing a Lambda and a debugger', () => {
 
   it('tells the debugger when the invocation finishes and closes it with NORMAL', async () => {
     const test = await scope.broker();
-    const proxy = await scope.proxy(test, 'done');
-    const { sessionId } = await proxy.register();
-    const dbg = await scope.debugger(test, 'done');
-    await proxy.nextControl('debugger-attached', sessionId);
+    const { proxy, sessionId, dbg } = await scope.attachedSession(test, 'done');
     proxy.end(sessionId, 'completed');
     expect(await dbg.notice()).toEqual({
       type: 'warning',
@@ -169,10 +163,7 @@ describe('pairing a Lambda and a debugger', () => {
     ['proxy-error', CloseCode.SESSION_ENDED],
   ] as const)('closes the debugger of a session ended with %s with code %i', async (reason, code) => {
     const test = await scope.broker();
-    const proxy = await scope.proxy(test, 'ends');
-    const { sessionId } = await proxy.register();
-    const dbg = await scope.debugger(test, 'ends');
-    await proxy.nextControl('debugger-attached', sessionId);
+    const { proxy, sessionId, dbg } = await scope.attachedSession(test, 'ends');
     proxy.end(sessionId, reason);
     expect((await dbg.notice()).type).toBe('warning');
     expect(await dbg.closed).toEqual({ code, reason: `session ended: ${reason}` });
@@ -180,10 +171,7 @@ describe('pairing a Lambda and a debugger', () => {
 
   it('tells the debugger when the Lambda disconnects and closes it with LAMBDA_GONE', async () => {
     const test = await scope.broker();
-    const proxy = await scope.proxy(test, 'gone');
-    const { sessionId } = await proxy.register();
-    const dbg = await scope.debugger(test, 'gone');
-    await proxy.nextControl('debugger-attached', sessionId);
+    const { proxy, dbg } = await scope.attachedSession(test, 'gone');
     proxy.ws.terminate();
     expect((await dbg.notice()).text).toBe(
       'lambda-debug: session ended: the Lambda disconnected from the broker',

@@ -195,10 +195,7 @@ describe('races the seed lost', () => {
   describe('race 6: bad input closes only the offending connection', () => {
     /** A paired session that must keep working whatever else happens. */
     async function bystander(test: TestBroker) {
-      const proxy = await scope.proxy(test, 'bystander');
-      const { sessionId } = await proxy.register();
-      const dbg = await scope.debugger(test, 'bystander');
-      await proxy.nextControl('debugger-attached', sessionId);
+      const { proxy, sessionId, dbg } = await scope.attachedSession(test, 'bystander');
       let nextId = 1;
       return {
         async stillWorks() {

@@ -38,10 +38,7 @@ describe('heartbeats', () => {
         (event: SessionEvent) => event.type === 'session-ended' && resolve(event),
       ),
     );
-    const proxy = await scope.proxy(test, 'frozen');
-    const { sessionId } = await proxy.register();
-    const dbg = await scope.debugger(test, 'frozen');
-    await proxy.nextControl('debugger-attached', sessionId);
+    const { proxy, sessionId, dbg } = await scope.attachedSession(test, 'frozen');
 
     // Lambda freezes the process: it stops reading, so it answers nothing.
     proxy.ws.pause();
@@ -116,10 +113,7 @@ describe('backpressure', () => {
 
   it('pauses a fast proxy while its debugger reads slowly, buffers a bounded amount, and loses nothing', async () => {
     const test = await scope.broker({ limits: { relayHighWaterBytes: highWaterBytes } });
-    const proxy = await scope.proxy(test, 'snapshot');
-    const { sessionId } = await proxy.register();
-    const dbg = await scope.debugger(test, 'snapshot');
-    await proxy.nextControl('debugger-attached', sessionId);
+    const { proxy, sessionId, dbg } = await scope.attachedSession(test, 'snapshot');
 
     dbg.ws.pause();
     for (let index = 0; index < frameCount; index += 1) proxy.sendCdp(sessionId, frame(index));
@@ -139,10 +133,7 @@ describe('backpressure', () => {
 
   it('pauses a fast debugger while the proxy reads slowly, and loses nothing', async () => {
     const test = await scope.broker({ limits: { relayHighWaterBytes: highWaterBytes } });
-    const proxy = await scope.proxy(test, 'upload');
-    const { sessionId } = await proxy.register();
-    const dbg = await scope.debugger(test, 'upload');
-    await proxy.nextControl('debugger-attached', sessionId);
+    const { proxy, dbg } = await scope.attachedSession(test, 'upload');
 
     proxy.ws.pause();
     for (let index = 0; index < frameCount; index += 1)

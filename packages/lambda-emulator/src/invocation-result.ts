@@ -41,16 +41,17 @@ export interface InvokeResult {
 }
 
 /** The parts of a result that do not depend on how the invocation ended. */
-export interface ResultContext {
-  readonly requestId: string;
-  readonly logs: readonly string[];
-  readonly droppedLogLines: number;
-  readonly durationMs: number;
-  readonly coldStart: boolean;
-  readonly initDurationMs?: number;
-  readonly deadlineMs?: number;
-  readonly environment: number;
-}
+export type ResultContext = Pick<
+  InvokeResult,
+  | 'requestId'
+  | 'logs'
+  | 'droppedLogLines'
+  | 'durationMs'
+  | 'coldStart'
+  | 'initDurationMs'
+  | 'deadlineMs'
+  | 'environment'
+>;
 
 function errorTypeOfBody(body: Buffer): string | undefined {
   try {
@@ -69,6 +70,16 @@ function withoutUndefined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
 
+/** A failure the runtime posted (an invocation or init error): its body as the payload, its type if known. */
+function failureFields(body: Buffer, errorType: string | undefined) {
+  return {
+    status: 'error',
+    payload: body.toString('utf8'),
+    functionError: 'Unhandled',
+    errorType: errorType ?? errorTypeOfBody(body),
+  } as const;
+}
+
 /** The result for what the runtime reported (or the service decided, for an oversized response). */
 export function resultFromOutcome(context: ResultContext, outcome: RuntimeOutcome): InvokeResult {
   switch (outcome.kind) {
@@ -83,21 +94,12 @@ export function resultFromOutcome(context: ResultContext, outcome: RuntimeOutcom
     case 'error':
       return withoutUndefined({
         ...context,
-        status: 'error',
-        payload: outcome.body.toString('utf8'),
-        functionError: 'Unhandled',
-        errorType: outcome.errorType ?? errorTypeOfBody(outcome.body),
+        ...failureFields(outcome.body, outcome.errorType),
         responseMode: outcome.responseMode,
         streamedPayload: outcome.streamedBody?.toString('utf8'),
       });
     case 'init-error':
-      return withoutUndefined({
-        ...context,
-        status: 'error',
-        payload: outcome.body.toString('utf8'),
-        functionError: 'Unhandled',
-        errorType: outcome.errorType ?? errorTypeOfBody(outcome.body),
-      });
+      return withoutUndefined({ ...context, ...failureFields(outcome.body, outcome.errorType) });
     case 'service-error':
       return resultFromServiceError(context, 'error', outcome.error);
   }
