@@ -84,13 +84,16 @@ function sendJson(response: ServerResponse, status: number, body: unknown): void
 
 /** Answers an upgrade we will not forward and drops the socket, as a server that never switched protocols. */
 function refuseUpgrade(socket: Duplex, status: number, reason: string, detail: string): void {
-  if (socket.writable) {
-    socket.end(
-      `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain; charset=UTF-8\r\n` +
-        `Content-Length: ${Buffer.byteLength(detail)}\r\n\r\n${detail}`,
-    );
+  if (!socket.writable) {
+    socket.destroy();
+    return;
   }
-  socket.destroy();
+  // Destroy only once the refusal is written: destroying at once could cut it off before the client reads it.
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain; charset=UTF-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(detail)}\r\n\r\n${detail}`,
+    () => socket.destroy(),
+  );
 }
 
 // Request headers that must not reach the broker: it gets its own Host, and the tunnel (not the local page

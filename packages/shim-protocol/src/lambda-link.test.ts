@@ -17,6 +17,17 @@ const idArb = fc.stringMatching(/^[A-Za-z0-9._-]{1,128}$/);
 const textArb = (max: number) => fc.string({ maxLength: max });
 const timeArb = fc.integer({ min: 0, max: 2 ** 45 });
 
+/** `session-end` is the one message both sides send. */
+const sessionEndArb = fc.record(
+  {
+    type: fc.constant('session-end' as const),
+    sessionId: idArb,
+    reason: fc.constantFrom(...SESSION_END_REASONS),
+    message: textArb(200),
+  },
+  { requiredKeys: ['type', 'sessionId', 'reason'] },
+);
+
 const proxyMessageArb: fc.Arbitrary<ProxyMessage> = fc.oneof(
   fc.record({
     type: fc.constant('hello' as const),
@@ -36,15 +47,7 @@ const proxyMessageArb: fc.Arbitrary<ProxyMessage> = fc.oneof(
     },
     { requiredKeys: ['type', 'sessionId', 'requestId', 'deadlineMs'] },
   ),
-  fc.record(
-    {
-      type: fc.constant('session-end' as const),
-      sessionId: idArb,
-      reason: fc.constantFrom(...SESSION_END_REASONS),
-      message: textArb(200),
-    },
-    { requiredKeys: ['type', 'sessionId', 'reason'] },
-  ),
+  sessionEndArb,
   fc.record({ type: fc.constant('heartbeat' as const), sentAtMs: timeArb, reply: fc.boolean() }),
 );
 
@@ -71,15 +74,7 @@ const brokerMessageArb: fc.Arbitrary<BrokerMessage> = fc.oneof(
     debuggerId: idArb,
     reason: fc.constantFrom(...DEBUGGER_DETACH_REASONS),
   }),
-  fc.record(
-    {
-      type: fc.constant('session-end' as const),
-      sessionId: idArb,
-      reason: fc.constantFrom(...SESSION_END_REASONS),
-      message: textArb(200),
-    },
-    { requiredKeys: ['type', 'sessionId', 'reason'] },
-  ),
+  sessionEndArb,
   fc.record(
     { type: fc.constant('error' as const), code: textArb(64), message: textArb(300), sessionId: idArb },
     { requiredKeys: ['type', 'code', 'message'] },
