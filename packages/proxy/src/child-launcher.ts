@@ -233,6 +233,9 @@ export class DebugChild {
           settle(new ChildStartError(`the debug process did not get ready within ${options.timeoutMs} ms`)),
         options.timeoutMs,
       );
+      // A child started ahead of need (during init) must not hold the event loop either; an invocation that
+      // waits for it holds the loop with its own timer.
+      timer.unref();
       child.on('message', (raw: unknown) => {
         const decoded = decodeChildMessage(raw);
         if (!decoded.ok) {

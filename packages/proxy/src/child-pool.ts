@@ -2,8 +2,8 @@
  * The warm child. Lambda keeps a function's process between invocations and so keeps its module-level state;
  * the proxy keeps its child the same way, reusing it for the next debugged invocation after checking that it
  * still answers. A child that died, stopped answering, or was abandoned mid-invocation (deadline, crash) is
- * replaced by a fresh one. A child may be started ahead of need (`warm`), while the invocation waits for a
- * debugger, so attaching does not wait for Node and the handler's modules to load.
+ * replaced by a fresh one. A child may be started ahead of need (`warm`): during the runtime's init, and by each
+ * invocation before it registers with the broker, so attaching does not wait for Node and the handler's modules.
  */
 import {
   type ChildExit,
@@ -52,6 +52,30 @@ export class ChildPool {
     })();
     this.#starting = starting;
     return starting;
+  }
+
+  /**
+   * Resolves once a start in progress has ended (ready or failed), or after `timeoutMs`; at once when none is.
+   * Never rejects: a failed start is retried by `acquire`.
+   */
+  async settled(timeoutMs: number): Promise<void> {
+    const starting = this.#starting;
+    if (!starting) return;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, Math.max(0, timeoutMs));
+    });
+    try {
+      await Promise.race([
+        starting.then(
+          () => undefined,
+          () => undefined,
+        ),
+        timeout,
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** The child, reused when healthy, else started. Throws `ChildStartError`. */

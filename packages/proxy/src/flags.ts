@@ -1,6 +1,7 @@
 /**
- * The two questions asked on every `require('@lambda-debug/proxy')`: is debugging on, and are we the debug child?
- * Kept free of imports so that an inactive proxy costs one environment lookup.
+ * The two questions the proxy asks before doing anything: is debugging on, and are we the debug child? The
+ * package's entry (index.ts) asks them with its own copy of these few lines, so that requiring the package loads
+ * that one file; both copies follow the contract's values and are tested against them.
  */
 
 /** Set on `globalThis` by the child process before it loads the handler; every copy of the package sees it. */

@@ -4,7 +4,8 @@
  * properties and symbols (`awslambda.streamifyResponse` marks) read through to the original, and `new` still
  * constructs the original. Calls that are not the runtime calling a handler (no Lambda context as the second
  * argument, or a handler called from inside an invocation already being handled) go straight to the original.
- * The invocation code (ws, child processes) is loaded on the first real invocation only.
+ * Inside a Lambda runtime, the first wrap also starts the debug process (see `prestartOnce`); elsewhere the
+ * invocation code (ws, child processes) is loaded on the first real invocation only.
  */
 import { isNestedCall } from './active-contexts.js';
 import { isLambdaContext } from './context-shim.js';
@@ -50,5 +51,23 @@ export function wrapHandler<T extends object>(handler: T, origin: HandlerOrigin)
     },
   });
   wrappedHandlers().add(proxy);
+  prestartOnce(origin);
   return proxy;
+}
+
+let prestartRequested = false;
+
+/**
+ * Starts the debug process ahead of the first invocation, once per process, and only inside a Lambda runtime
+ * (which sets `AWS_LAMBDA_RUNTIME_API`): wrapping a handler anywhere else (a test, a script) starts nothing.
+ * The wrapper handler's own wrap decides the handler string when it is in use (`DEBUGGER_HANDLER` set): a
+ * handler it loads may wrap itself first, under the runtime's `_HANDLER`, which is the wrapper.
+ */
+function prestartOnce(origin: HandlerOrigin): void {
+  const env = process.env;
+  if (prestartRequested || env.AWS_LAMBDA_RUNTIME_API === undefined) return;
+  if (origin !== 'wrapper' && env.DEBUGGER_HANDLER !== undefined && env.DEBUGGER_HANDLER !== '') return;
+  prestartRequested = true;
+  invocations ??= require('./invocation.js') as Invocations;
+  invocations.prestartChild(origin);
 }

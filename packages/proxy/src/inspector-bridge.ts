@@ -126,6 +126,8 @@ class BridgeConnection {
   /** The entry breakpoint set through this session, until it is hit or removed. */
   #entryBreakpointId: string | undefined;
   #executionContextId = 1;
+  /** Writes are being gathered until the end of this tick (see `#write`). */
+  #corked = false;
 
   constructor(socket: net.Socket, nonce: Buffer, events: ConnectionEvents) {
     this.#socket = socket;
@@ -362,11 +364,35 @@ class BridgeConnection {
   }
 
   #sendToParent(json: string): void {
-    if (!this.#closed) this.#socket.write(encodeBridgeFrame(BridgeFrameKind.Cdp, json));
+    this.#write(encodeBridgeFrame(BridgeFrameKind.Cdp, json));
   }
 
   #sendControl(message: BridgeControl): void {
-    if (!this.#closed) this.#socket.write(encodeControlFrame(message));
+    // Control answers (`held`, `released`, `flushed`) are what the parent waits on: they leave at once, after the
+    // events gathered before them.
+    this.#write(encodeControlFrame(message));
+    this.#flush();
+  }
+
+  /**
+   * Frames written in one turn of the event loop leave in one write: `Debugger.enable` alone produces one
+   * `Debugger.scriptParsed` event per loaded script, and a write (and a wake-up of the parent) each would make
+   * the burst cost per event. The frames are length-prefixed, so sharing a write changes nothing for the reader.
+   */
+  #write(frame: Buffer): void {
+    if (this.#closed) return;
+    if (!this.#corked) {
+      this.#corked = true;
+      this.#socket.cork();
+      process.nextTick(() => this.#flush());
+    }
+    this.#socket.write(frame);
+  }
+
+  #flush(): void {
+    if (!this.#corked) return;
+    this.#corked = false;
+    this.#socket.uncork();
   }
 
   close(): void {

@@ -40,7 +40,7 @@ import {
 } from './context-shim.js';
 import { isStreamingHandler } from './handler-loader.js';
 import { CHILD_START_TIMEOUT_MS, RUN_IF_WAITING_GRACE_MS } from './limits.js';
-import { LambdaDebugError, ProxyErrorType } from './proxy-errors.js';
+import { LambdaDebugError } from './proxy-errors.js';
 import { consoleSink, type LogSink, ProxyLogger } from './proxy-log.js';
 import { CdpRelay } from './relay.js';
 import {
@@ -104,6 +104,38 @@ let defaultDeps: InvocationDeps | undefined;
 export function processDeps(): InvocationDeps {
   defaultDeps ??= { env: process.env, logSink: consoleSink, pool: new ChildPool() };
   return defaultDeps;
+}
+
+/**
+ * Starts the debug process during the runtime's init, when a handler is wrapped, so that a debugger attaching to
+ * the first invocation finds it ready instead of waiting for Node, the inspector bridge and the handler's modules
+ * (the init phase runs before the first invocation, and its time is part of a cold start already). Only when the
+ * configuration is complete: a missing or malformed variable is reported once, by the invocation. Never throws and
+ * never fails init: a child that cannot start is started again by the invocation, which then runs without the
+ * debugger if that fails too.
+ */
+export function prestartChild(origin: HandlerOrigin, deps: InvocationDeps = processDeps()): void {
+  try {
+    const read = readConfig(deps.env);
+    if (!read.ok) return;
+    const handlerString = handlerStringFor(origin, deps.env);
+    if (handlerString === undefined) return;
+    deps.pool.warm({
+      handlerString,
+      logger: new ProxyLogger(deps.logSink).withLevel(read.config.logLevel),
+      timeoutMs: CHILD_START_TIMEOUT_MS,
+      env: deps.env,
+      ...deps.childOptions,
+    });
+  } catch {
+    // Init must never fail because of the debugger; the invocation tries again and says what went wrong.
+  }
+}
+
+/** The handler string the child loads: the original's for the wrapper handler, the runtime's otherwise. */
+function handlerStringFor(origin: HandlerOrigin, env: NodeJS.ProcessEnv): string | undefined {
+  const handlerString = origin === 'wrapper' ? env.DEBUGGER_HANDLER : env._HANDLER;
+  return handlerString === undefined || handlerString === '' ? undefined : handlerString;
 }
 
 /** Runs one invocation with debugging on. Resolves or rejects exactly as the handler's outcome requires. */
@@ -217,6 +249,10 @@ class Invocation {
       );
       return this.#runInProcess();
     }
+    // The debug process was started during init (or kept from an earlier invocation); one that is missing starts
+    // now. The invocation registers once it is ready, so a debugger that attaches finds it ready.
+    this.#deps.pool.warm(this.#childOptions(handlerString, endByMs));
+    await this.#deps.pool.settled(endByMs - MIN_SESSION_MS - Date.now());
     try {
       await link.register(
         {
@@ -237,9 +273,7 @@ class Invocation {
       return this.#runInProcess();
     }
 
-    // Start the debug process now, while waiting for a debugger: attaching then costs no process start. A child
-    // started for an invocation nobody debugs stays, warm, for the next one.
-    this.#deps.pool.warm(this.#childOptions(handlerString, endByMs));
+    // A child started for an invocation nobody debugs stays, warm, for the next one.
     const session = new DebugSession({
       link,
       sessionId,
@@ -329,8 +363,8 @@ class Invocation {
 
   #handlerString(): string | undefined {
     const env = this.#deps.env;
-    const handlerString = this.#call.origin === 'wrapper' ? env.DEBUGGER_HANDLER : env._HANDLER;
-    if (handlerString === undefined || handlerString === '') {
+    const handlerString = handlerStringFor(this.#call.origin, env);
+    if (handlerString === undefined) {
       const variable = this.#call.origin === 'wrapper' ? 'DEBUGGER_HANDLER' : '_HANDLER';
       this.#logger.error(
         `${variable} is not set, so the debug process cannot load the handler; running it without the debugger`,
@@ -689,7 +723,7 @@ class DebugSession {
       return {
         kind: 'error',
         error: new LambdaDebugError(
-          ProxyErrorType.InternalError,
+          'LambdaDebug.InternalError',
           'The debugging proxy failed while the handler ran in the debug process; the invocation was stopped. Run again, and report this with the function log if it repeats.',
         ),
       };
@@ -779,8 +813,8 @@ class DebugSession {
         const frames = crashStack?.split('\n').filter((line) => /^\s+at /.test(line)) ?? [];
         return {
           kind: 'error',
-          error: new LambdaDebugError(ProxyErrorType.ChildCrashed, message, {
-            stack: [`${ProxyErrorType.ChildCrashed}: ${message}`, ...frames].join('\n'),
+          error: new LambdaDebugError('LambdaDebug.ChildCrashed', message, {
+            stack: [`LambdaDebug.ChildCrashed: ${message}`, ...frames].join('\n'),
           }),
         };
       }
@@ -794,7 +828,7 @@ class DebugSession {
         return {
           kind: 'error',
           error: new LambdaDebugError(
-            ProxyErrorType.DeadlineReached,
+            'LambdaDebug.DeadlineReached',
             `The invocation reached its deadline (less DEBUGGER_DEADLINE_MARGIN_MS=${config.deadlineMarginMs} ms) while being debugged, so the debugging session was ended and the handler stopped. Raise the function's timeout to debug for longer.`,
           ),
         };

@@ -3,6 +3,8 @@
  * runs normally (with one log line saying why it was not debugged) or fails with a `LambdaDebug.*` error that
  * says what happened, before Lambda's own timeout; the next invocation is fine.
  */
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:net';
 import { resolve } from 'node:path';
 import type { InvokeResult, LocalLambda } from '@lambda-debug/lambda-emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -82,6 +84,57 @@ describe.concurrent.each(RUNTIMES)('faults on %s', (runtime) => {
       expect(proxyLines(result)).toEqual([expect.stringMatching(line)]);
       expect(result.logs.join('\n')).not.toContain('not-the-token');
     });
+  });
+
+  it('starts the debug child during init: it loads the handler although no invocation reached the broker', async () => {
+    const probe = await startProbe();
+    try {
+      const childSaid = probe.nextMessage();
+      const env = {
+        ...broker.lambdaEnv(uniqueFunctionId(`init-${runtime}`)),
+        DEBUGGER_BROKER_ADDRESS: '127.0.0.1:1',
+        INIT_PROBE_PORT: String(probe.port),
+      };
+      await withLambda(
+        { runtime, taskRoot: TASK_ROOT, handler: 'init-probe.handler', timeoutMs: 20_000, env },
+        async (lambda) => {
+          const result = await lambda.invoke({});
+          expect(result.status).toBe('success');
+          expect(proxyLines(result)).toEqual([expect.stringMatching(/could not reach the broker/)]);
+          // The invocation gave up on the broker before registering, so only init can have started the child.
+          const said = await childSaid;
+          expect(said).toMatch(/^child \d+$/);
+          expect(said).not.toBe(`child ${body(result).pid}`);
+        },
+      );
+    } finally {
+      await probe.close();
+    }
+  });
+
+  it('a child that cannot load the handler fails neither init nor the invocation: it runs normally', async () => {
+    const functionId = uniqueFunctionId(`init-fail-${runtime}`);
+    await withLambda(
+      {
+        runtime,
+        taskRoot: TASK_ROOT,
+        handler: 'init-probe.handler',
+        // Every start of the child fails here (during init, before registering, on attach): room for all three.
+        timeoutMs: 20_000,
+        memoryMb: 256,
+        env: broker.lambdaEnv(functionId, { INIT_PROBE_FAIL_IN_CHILD: '1' }),
+      },
+      async (lambda) => {
+        const { result } = await invokeWithDebugger(lambda, broker, functionId, {});
+        expect(result.status).toBe('success');
+        expect(body(result).ok).toBe(true);
+        expect(proxyLines(result)).toContainEqual(
+          expect.stringMatching(
+            /the debug process could not start .*cannot load in the debug child.*running the handler without the debugger/,
+          ),
+        );
+      },
+    );
   });
 
   it('the debugger detaches while paused: after the reconnect grace the handler resumes and the result is returned', async () => {
@@ -169,3 +222,34 @@ describe.concurrent.each(RUNTIMES)('faults on %s', (runtime) => {
     );
   });
 });
+
+/** A TCP server on port 0 that the `init-probe` fixture reports to. */
+async function startProbe(): Promise<{
+  port: number;
+  nextMessage(): Promise<string>;
+  close(): Promise<void>;
+}> {
+  const server: Server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('the probe server has no port');
+  return {
+    port: address.port,
+    nextMessage: () =>
+      new Promise((resolveMessage) => {
+        server.once('connection', (socket) => {
+          let text = '';
+          socket.setEncoding('utf8');
+          socket.on('data', (chunk: string) => {
+            text += chunk;
+          });
+          socket.on('end', () => resolveMessage(text));
+        });
+      }),
+    close: () =>
+      new Promise((resolveClosed) => {
+        server.close(() => resolveClosed());
+      }),
+  };
+}

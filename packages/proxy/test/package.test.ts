@@ -38,20 +38,26 @@ function heavyBuiltins(list: unknown): string[] {
 
 describe.each(RUNTIMES)('on %s, with its Lambda flags', (runtime) => {
   it('requiring with DEBUGGER_ACTIVE off loads nothing heavy and hands back the handler itself', async () => {
-    for (const active of [undefined, '', 'false', '0']) {
+    for (const active of [undefined, '', 'false', 'FALSE', '0', ' 0 ']) {
       const loaded = await node(
         runtime,
         'measure-load.cjs',
         active === undefined ? {} : { DEBUGGER_ACTIVE: active },
       );
       expect(loaded.sameFunction).toBe(true);
+      // The package's entry file alone: every further module is a resolution and a compilation on the cold start.
       expect((loaded.cache as string[]).map((file) => file.replace(/.*\/packages\/proxy\//, ''))).toEqual([
         'dist/index.js',
-        'dist/flags.js',
-        'dist/proxy-errors.js',
       ]);
       expect(heavyBuiltins(loaded.builtins)).toEqual([]);
       expect(loaded.exports).toEqual(['PROXY_ERROR_PREFIX', 'ProxyErrorType', 'debuggable']);
+    }
+  });
+
+  it('wraps for every value the contract reads as on (the entry file checks DEBUGGER_ACTIVE on its own)', async () => {
+    for (const active of ['true', ' TRUE ', '1', 'yes']) {
+      const loaded = await node(runtime, 'measure-load.cjs', { DEBUGGER_ACTIVE: active });
+      expect(loaded.sameFunction).toBe(false);
     }
   });
 
