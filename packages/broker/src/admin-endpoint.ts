@@ -69,7 +69,11 @@ export class AdminEndpoint {
     }
     this.#server.handleUpgrade(req, socket, head, (ws) => {
       this.#watch(ws, remoteAddress);
-      this.#context.heartbeat.watchClient(ws, { headers: req.headers, tcp: socket }, () => ws.terminate());
+      this.#context.heartbeat.watchClient(
+        ws,
+        { headers: req.headers, tcp: socket },
+        { dropSilent: () => ws.terminate() },
+      );
     });
   }
 

@@ -17,7 +17,7 @@ import type { AdminEndpoint } from './admin-endpoint.js';
 import { consoleNotice, type NoticeLevel } from './cdp-notices.js';
 import { type BrokerContext, formatRemoteAddress } from './context.js';
 import { buildTargets, versionResponse } from './discovery.js';
-import { listenGuarded } from './guarded.js';
+import { type GuardedPeer, listenGuarded } from './guarded.js';
 import {
   checkHost,
   checkOrigin,
@@ -29,7 +29,7 @@ import {
   sendJsonRefusal,
   writeRefusal,
 } from './http-guard.js';
-import { maskUrl } from './logger.js';
+import { type LogLevel, maskUrl } from './logger.js';
 import { type ConnectionCounts, OpenConnections } from './open-connections.js';
 import { asBuffer } from './relay.js';
 import type { DebuggerPeer, Session } from './session-registry.js';
@@ -155,9 +155,7 @@ export class DebuggerEndpoint {
           remoteAddress,
           onClosed,
         });
-        this.#context.heartbeat.watchClient(ws, { headers: req.headers, tcp: socket }, () =>
-          connection.dropSilent(),
-        );
+        this.#context.heartbeat.watchClient(ws, { headers: req.headers, tcp: socket }, connection);
         return connection;
       },
       // Attach (or hold) inside the upgrade callback, so not even the first message can arrive unpaired.
@@ -216,7 +214,7 @@ export class DebuggerEndpoint {
 }
 
 /** One debugger's WebSocket: held until an invocation comes, then attached to one session at a time. */
-class DebuggerConnection implements DebuggerPeer {
+class DebuggerConnection implements DebuggerPeer, GuardedPeer {
   readonly debuggerId = `d-${randomUUID()}`;
   readonly functionId: string;
   readonly remoteAddress: string;
@@ -225,7 +223,8 @@ class DebuggerConnection implements DebuggerPeer {
   held = false;
   #context: BrokerContext;
   #logger: Logger;
-  #queue: Buffer[] = [];
+  /** Created by the first message sent while held; most debuggers never need it. */
+  #queue: Buffer[] | undefined;
   #queuedBytes = 0;
   #closing = false;
   #detachReason: DebuggerDetachReason = 'closed';
@@ -243,27 +242,27 @@ class DebuggerConnection implements DebuggerPeer {
     this.socket = socket;
     this.functionId = init.functionId;
     this.remoteAddress = init.remoteAddress;
-    this.#logger = init.logger.child({ debuggerId: this.debuggerId, functionId: init.functionId });
-    listenGuarded(socket, this.#logger, 'debugger', {
-      onMessage: this.#onMessage,
-      onInternalError: () => this.#fail(CloseCode.INTERNAL_ERROR, 'internal broker error'),
-      onClose: (code) => this.#onClose(code),
-      onClosed: init.onClosed,
-    });
+    this.#logger = init.logger;
+    listenGuarded(socket, this, 'debugger', init.onClosed);
+  }
+
+  /** Logs with the debugger's fields, added per line rather than held in a child logger per debugger. */
+  logLine(level: LogLevel, message: string, meta: Record<string, unknown>): void {
+    this.#logger.log(level, message, { debuggerId: this.debuggerId, functionId: this.functionId, ...meta });
   }
 
   /** The heartbeat found this debugger silent for too long. */
   dropSilent(): void {
     this.#detachReason = 'heartbeat-timeout';
-    this.#logger.warn('debugger stopped answering heartbeats; dropping it', {
+    this.logLine('warn', 'debugger stopped answering heartbeats; dropping it', {
       timeoutMs: this.#context.options.limits.heartbeatTimeoutMs,
     });
     this.socket.terminate();
   }
 
   takeQueued(): Buffer[] {
-    const queued = this.#queue;
-    this.#queue = [];
+    const queued = this.#queue ?? [];
+    this.#queue = undefined;
     this.#queuedBytes = 0;
     return queued;
   }
@@ -285,7 +284,7 @@ class DebuggerConnection implements DebuggerPeer {
     this.#context.registry.debuggerGone(this, this.#detachReason);
   }
 
-  #onMessage = (data: RawData, isBinary: boolean): void => {
+  handleMessage(data: RawData, isBinary: boolean): void {
     this.#context.heartbeat.markAlive(this.socket);
     if (this.#closing) return;
     if (isBinary) {
@@ -307,14 +306,19 @@ class DebuggerConnection implements DebuggerPeer {
       this.#fail(CloseCode.CAPACITY, `more than ${limit} bytes sent while waiting for an invocation`);
       return;
     }
+    this.#queue ??= [];
     this.#queue.push(payload);
     this.#queuedBytes += payload.length;
-  };
+  }
+
+  handleInternalError(): void {
+    this.#fail(CloseCode.INTERNAL_ERROR, 'internal broker error');
+  }
 
   #fail(code: CloseCodeValue, reason: string): void {
     if (this.#closing) return;
     this.#detachReason = 'error';
-    this.#logger.warn('closing debugger', {
+    this.logLine('warn', 'closing debugger', {
       remoteAddress: this.remoteAddress,
       sessionId: this.session?.sessionId,
       closeCode: code,
@@ -324,15 +328,15 @@ class DebuggerConnection implements DebuggerPeer {
     this.close(code, reason, reason);
   }
 
-  #onClose(code: number): void {
+  handleClose(code: number): void {
     const { heartbeat, flow, registry } = this.#context;
     this.#closing = true;
     heartbeat.unwatch(this.socket);
     flow.forget(this.socket);
-    this.#queue = [];
+    this.#queue = undefined;
     this.#queuedBytes = 0;
     registry.debuggerGone(this, this.#detachReason);
-    this.#logger.debug('debugger socket closed', { closeCode: code });
+    this.logLine('debug', 'debugger socket closed', { closeCode: code });
   }
 }
 

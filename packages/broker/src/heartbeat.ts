@@ -4,15 +4,20 @@ import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import type { TrackedTimers } from './timers.js';
 
+/** What a watched socket belongs to: told once when the socket goes silent. */
+export interface SilentPeer {
+  dropSilent(): void;
+}
+
 /** What the monitor needs to know about one watched socket. */
 interface Watched {
-  readonly onTimeout: () => void;
+  readonly peer: SilentPeer;
   lastSeenMs: number;
 }
 
 /**
  * Drops silent peers. One interval for the whole broker (not one per socket) pings every watched socket and
- * calls `onTimeout` for any that showed no sign of life for `timeoutMs`; it runs only while something is
+ * calls `dropSilent` on the peer of any that showed no sign of life for `timeoutMs`; it runs only while something is
  * watched, so an idle broker holds no timer. A Lambda frozen between invocations stops answering, which is how
  * its sessions stop looking alive.
  */
@@ -24,6 +29,8 @@ export class HeartbeatMonitor {
   #isHeldByUs: (socket: WebSocket) => boolean;
   #onTick: (nowMs: number) => void;
   #interval: NodeJS.Timeout | undefined;
+  /** One pong listener for every socket (`ws` calls it with the socket as `this`), not a closure per socket. */
+  #onPong: (this: WebSocket) => void;
 
   constructor(options: {
     timers: TrackedTimers;
@@ -39,12 +46,16 @@ export class HeartbeatMonitor {
     this.#timeoutMs = options.timeoutMs;
     this.#isHeldByUs = options.isHeldByUs;
     this.#onTick = options.onTick;
+    const monitor = this;
+    this.#onPong = function onPong(this: WebSocket) {
+      monitor.markAlive(this);
+    };
   }
 
-  /** Pings `socket` every interval; `onTimeout` runs once if it goes silent. */
-  watch(socket: WebSocket, onTimeout: () => void): void {
-    this.#watched.set(socket, { onTimeout, lastSeenMs: Date.now() });
-    socket.on('pong', () => this.markAlive(socket));
+  /** Pings `socket` every interval; `peer.dropSilent` runs once if it goes silent. */
+  watch(socket: WebSocket, peer: SilentPeer): void {
+    this.#watched.set(socket, { peer, lastSeenMs: Date.now() });
+    socket.on('pong', this.#onPong);
     if (this.#interval === undefined) {
       this.#interval = this.#timers.interval(() => this.#sweep(), this.#intervalMs);
     }
@@ -57,9 +68,9 @@ export class HeartbeatMonitor {
   watchClient(
     socket: WebSocket,
     client: { headers: IncomingHttpHeaders; tcp: Socket | Duplex },
-    onTimeout: () => void,
+    peer: SilentPeer,
   ): void {
-    if (clientAnswersPings(client.headers)) this.watch(socket, onTimeout);
+    if (clientAnswersPings(client.headers)) this.watch(socket, peer);
     else if ('setKeepAlive' in client.tcp) client.tcp.setKeepAlive(true, this.#intervalMs);
   }
 
@@ -94,7 +105,7 @@ export class HeartbeatMonitor {
     for (const [socket, watched] of [...this.#watched]) {
       if (now - watched.lastSeenMs < this.#timeoutMs) continue;
       this.#watched.delete(socket);
-      watched.onTimeout();
+      watched.peer.dropSilent();
     }
     if (this.#watched.size === 0 && this.#interval !== undefined) {
       this.#timers.clear(this.#interval);

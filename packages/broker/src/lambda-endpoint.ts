@@ -18,8 +18,9 @@ import {
 import type { Logger } from 'winston';
 import type { RawData, WebSocket } from 'ws';
 import { type BrokerContext, formatRemoteAddress } from './context.js';
-import { listenGuarded } from './guarded.js';
+import { type GuardedPeer, listenGuarded } from './guarded.js';
 import { parseRequestTarget, sendJsonRefusal, writeRefusal } from './http-guard.js';
+import type { LogLevel } from './logger.js';
 import { type ConnectionCounts, OpenConnections } from './open-connections.js';
 import { closeCodeFor } from './protocol-errors.js';
 import { asBuffer } from './relay.js';
@@ -99,7 +100,7 @@ export class LambdaEndpoint {
 type LinkState = 'awaiting-hello' | 'ready' | 'closing';
 
 /** One proxy's WebSocket: handshake, then control messages and CDP frames for the sessions it registers. */
-class LambdaConnection implements LambdaPeer {
+class LambdaConnection implements LambdaPeer, GuardedPeer {
   readonly connectionId = `l-${randomUUID()}`;
   readonly socket: WebSocket;
   readonly remoteAddress: string;
@@ -121,27 +122,36 @@ class LambdaConnection implements LambdaPeer {
     this.#context = context;
     this.socket = socket;
     this.remoteAddress = remoteAddress;
-    this.#logger = logger.child({ connectionId: this.connectionId });
-    listenGuarded(socket, this.#logger, 'lambda', {
-      onMessage: this.#onMessage,
-      onInternalError: () => this.#fail(CloseCode.INTERNAL_ERROR, 'internal broker error'),
-      onClose: (code, reason) => this.#onClose(code, reason),
-      onClosed,
-    });
+    this.#logger = logger;
+    listenGuarded(socket, this, 'lambda', onClosed);
     const { limits } = context.options;
     this.#handshakeTimer = context.timers.timeout(
       () => this.#fail(CloseCode.HANDSHAKE_TIMEOUT, `no hello within ${limits.handshakeTimeoutMs} ms`),
       limits.handshakeTimeoutMs,
     );
-    context.heartbeat.watch(socket, () => {
-      this.#endReason = 'heartbeat-timeout';
-      this.#logger.warn('proxy stopped answering heartbeats; dropping it', {
-        functionId: this.#hello?.functionId,
-        timeoutMs: limits.heartbeatTimeoutMs,
-      });
-      socket.terminate();
+    context.heartbeat.watch(socket, this);
+    this.logLine('debug', 'proxy link opened', { remoteAddress });
+  }
+
+  /** The heartbeat found this proxy silent for too long (frozen or gone). */
+  dropSilent(): void {
+    this.#endReason = 'heartbeat-timeout';
+    this.logLine('warn', 'proxy stopped answering heartbeats; dropping it', {
+      functionId: this.#hello?.functionId,
+      timeoutMs: this.#context.options.limits.heartbeatTimeoutMs,
     });
-    this.#logger.debug('proxy link opened', { remoteAddress });
+    this.socket.terminate();
+  }
+
+  /**
+   * Logs with the link's fields (its connection id, then its function id once known), added per line rather
+   * than held in a child logger: an idle link then costs no logger of its own.
+   */
+  logLine(level: LogLevel, message: string, meta: Record<string, unknown>): void {
+    const fields = this.#hello
+      ? { connectionId: this.connectionId, functionId: this.#hello.functionId }
+      : { connectionId: this.connectionId };
+    this.#logger.log(level, message, { ...fields, ...meta });
   }
 
   get functionId(): string {
@@ -170,7 +180,7 @@ class LambdaConnection implements LambdaPeer {
     if (wasReady) this.#context.registry.lambdaGone(this, this.#endReason);
   }
 
-  #onMessage = (data: RawData, isBinary: boolean): void => {
+  handleMessage(data: RawData, isBinary: boolean): void {
     this.#context.heartbeat.markAlive(this.socket);
     if (this.#state === 'closing') return;
     if (isBinary) {
@@ -209,13 +219,17 @@ class LambdaConnection implements LambdaPeer {
       default:
         assertNever(message, 'proxy message');
     }
-  };
+  }
+
+  handleInternalError(): void {
+    this.#fail(CloseCode.INTERNAL_ERROR, 'internal broker error');
+  }
 
   #onHello(hello: HelloMessage): void {
     const { access, timers, options } = this.#context;
     const refusal = access.check('lambda', hello.functionId, hello.token);
     if (refusal) {
-      this.#logger.warn('proxy refused: unauthorized', {
+      this.logLine('warn', 'proxy refused: unauthorized', {
         functionId: hello.functionId,
         remoteAddress: this.remoteAddress,
       });
@@ -226,14 +240,13 @@ class LambdaConnection implements LambdaPeer {
     this.#handshakeTimer = undefined;
     this.#hello = hello;
     this.#state = 'ready';
-    this.#logger = this.#logger.child({ functionId: hello.functionId });
     this.sendControl({
       type: 'welcome',
       protocolVersion: PROTOCOL_VERSION,
       connectionId: this.connectionId,
       heartbeatIntervalMs: options.limits.heartbeatIntervalMs,
     });
-    this.#logger.info('proxy connected', {
+    this.logLine('info', 'proxy connected', {
       remoteAddress: this.remoteAddress,
       runtime: hello.runtime,
       proxyVersion: hello.proxyVersion,
@@ -244,7 +257,7 @@ class LambdaConnection implements LambdaPeer {
   #fail(code: CloseCodeValue, reason: string): void {
     if (this.#state === 'closing') return;
     this.#endReason = 'proxy-error';
-    this.#logger.warn('closing proxy link', {
+    this.logLine('warn', 'closing proxy link', {
       remoteAddress: this.remoteAddress,
       functionId: this.#hello?.functionId,
       closeCode: code,
@@ -254,7 +267,7 @@ class LambdaConnection implements LambdaPeer {
     this.close(code, reason);
   }
 
-  #onClose(code: number, reason: Buffer): void {
+  handleClose(code: number, reason: Buffer): void {
     const { timers, heartbeat, flow, registry } = this.#context;
     this.#state = 'closing';
     timers.clear(this.#handshakeTimer);
@@ -262,7 +275,7 @@ class LambdaConnection implements LambdaPeer {
     flow.forget(this.socket);
     // Ends what is left; a close the broker started has ended everything already.
     if (this.#hello) registry.lambdaGone(this, this.#endReason);
-    this.#logger.info('proxy disconnected', {
+    this.logLine('info', 'proxy disconnected', {
       closeCode: code,
       reason: reason.toString('utf8').slice(0, 123) || undefined,
       endReason: this.#endReason,

@@ -3,6 +3,8 @@ import Transport from 'winston-transport';
 
 /** Levels the broker logs at, most severe first (winston's npm levels). */
 export const LOG_LEVELS = ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'] as const;
+/** One of `LOG_LEVELS`. */
+export type LogLevel = (typeof LOG_LEVELS)[number];
 /** How log lines are written: one JSON object per line, or readable text. */
 export type LogFormat = 'json' | 'pretty';
 

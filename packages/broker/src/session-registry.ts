@@ -131,9 +131,9 @@ export class SessionRegistry {
   #logger: Logger;
   #sessions = new Map<string, Session>();
   /** Sessions per function, in registration order (oldest first). */
-  #byFunction = new Map<string, Set<Session>>();
+  #byFunction = new MemberIndex<string, Session>();
   /** Sessions per proxy link. */
-  #byLambda = new Map<LambdaPeer, Set<Session>>();
+  #byLambda = new MemberIndex<LambdaPeer, Session>();
   /** Held debuggers per function, in arrival order. */
   #held = new Map<string, DebuggerPeer[]>();
   #heldCount = 0;
@@ -163,7 +163,7 @@ export class SessionRegistry {
 
   /** Live sessions, oldest first, optionally only one function's. */
   list(functionId?: string): Session[] {
-    if (functionId !== undefined) return [...(this.#byFunction.get(functionId) ?? [])];
+    if (functionId !== undefined) return this.#byFunction.members(functionId);
     return [...this.#sessions.values()];
   }
 
@@ -203,8 +203,8 @@ export class SessionRegistry {
     const now = Date.now();
     const session = new Session(lambda, message, now);
     this.#sessions.set(sessionId, session);
-    setMember(this.#byFunction, session.functionId, session);
-    setMember(this.#byLambda, lambda, session);
+    this.#byFunction.add(session.functionId, session);
+    this.#byLambda.add(lambda, session);
     lambda.sendControl({ type: 'registered', sessionId });
     this.#logger.info('session registered', {
       sessionId,
@@ -240,10 +240,9 @@ export class SessionRegistry {
 
   /** The proxy link closed: every session it carried ends, and their debuggers are told. */
   lambdaGone(lambda: LambdaPeer, reason: SessionEndReason): void {
-    for (const session of [...(this.#byLambda.get(lambda) ?? [])]) {
+    for (const session of this.#byLambda.members(lambda)) {
       this.#end(session, reason, { notifyProxy: false });
     }
-    this.#byLambda.delete(lambda);
   }
 
   /** Ends sessions whose invocation deadline passed more than `deadlineGraceMs` ago. */
@@ -364,7 +363,7 @@ export class SessionRegistry {
   /** The session a debugger arriving at `/<functionId>` gets: the one it most recently left, else the oldest. */
   #freeSession(functionId: string): Session | undefined {
     let best: Session | undefined;
-    for (const session of this.#byFunction.get(functionId) ?? []) {
+    for (const session of this.#byFunction.members(functionId)) {
       if (session.debugger) continue;
       if (!best) best = session;
       else if ((session.lastDetachedAtMs ?? -1) > (best.lastDetachedAtMs ?? -1)) best = session;
@@ -445,8 +444,8 @@ export class SessionRegistry {
   #end(session: Session, reason: SessionEndReason, options: { notifyProxy: boolean; detail?: string }): void {
     if (!this.#sessions.delete(session.sessionId)) return;
     const now = Date.now();
-    deleteMember(this.#byFunction, session.functionId, session);
-    deleteMember(this.#byLambda, session.lambda, session);
+    this.#byFunction.delete(session.functionId, session);
+    this.#byLambda.delete(session.lambda, session);
     const attachedMs = session.attachedMs(now);
     const peer = session.debugger;
     session.debugger = undefined;
@@ -496,15 +495,41 @@ export class SessionRegistry {
   }
 }
 
-function setMember<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
-  const members = map.get(key);
-  if (members) members.add(value);
-  else map.set(key, new Set([value]));
-}
+/**
+ * Members per key, in insertion order. A key with one member holds it directly and gets a Set only when a
+ * second member comes: most functions and links carry one session at a time, and an idle broker holding
+ * thousands of them should not pay for a Set each. Members are never Sets themselves.
+ */
+class MemberIndex<K, V extends object> {
+  #entries = new Map<K, V | Set<V>>();
 
-function deleteMember<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
-  const members = map.get(key);
-  if (!members) return;
-  members.delete(value);
-  if (members.size === 0) map.delete(key);
+  /** Keys that have members. */
+  keys(): IterableIterator<K> {
+    return this.#entries.keys();
+  }
+
+  /** A copy of `key`'s members, oldest first: callers may change the index while they walk it. */
+  members(key: K): V[] {
+    const entry = this.#entries.get(key);
+    if (entry === undefined) return [];
+    return entry instanceof Set ? [...entry] : [entry];
+  }
+
+  add(key: K, value: V): void {
+    const entry = this.#entries.get(key);
+    if (entry === undefined) this.#entries.set(key, value);
+    else if (entry instanceof Set) entry.add(value);
+    else if (entry !== value) this.#entries.set(key, new Set([entry, value]));
+  }
+
+  delete(key: K, value: V): void {
+    const entry = this.#entries.get(key);
+    if (entry === undefined) return;
+    if (entry instanceof Set) {
+      entry.delete(value);
+      if (entry.size === 0) this.#entries.delete(key);
+    } else if (entry === value) {
+      this.#entries.delete(key);
+    }
+  }
 }

@@ -86,6 +86,31 @@ describe('logs', () => {
     expect(test.capture.lines.some((line) => line.includes('cdp '))).toBe(false);
   });
 
+  it("tags every line of a link or a debugger with that connection's fields", async () => {
+    const test = await scope.broker({ logLevel: 'debug' });
+    const { proxy, sessionId, dbg } = await scope.attachedSession(test, 'fielded');
+    await dbg.close();
+    await proxy.nextControl('debugger-detached', sessionId);
+    await proxy.close();
+    await scope.cleanup();
+
+    const byMessage = (message: string) =>
+      entries(test.capture.lines).find((entry) => entry.message === message);
+    const opened = byMessage('proxy link opened');
+    expect(opened).toMatchObject({ tag: 'lambda', connectionId: expect.stringMatching(/^l-/) });
+    // Before hello the link's function is not known, so no functionId is written.
+    expect(opened).not.toHaveProperty('functionId');
+    const fields = { tag: 'lambda', connectionId: opened?.connectionId, functionId: 'fielded' };
+    expect(byMessage('proxy connected')).toMatchObject(fields);
+    expect(byMessage('proxy disconnected')).toMatchObject(fields);
+    expect(byMessage('debugger socket closed')).toMatchObject({
+      tag: 'debugger',
+      debuggerId: expect.stringMatching(/^d-/),
+      functionId: 'fielded',
+      closeCode: expect.any(Number),
+    });
+  });
+
   it('logs CDP traffic at debug level as sizes only', async () => {
     const test = await scope.broker({ logLevel: 'debug' });
     const { proxy, sessionId, dbg } = await scope.attachedSession(test, 'verbose');
