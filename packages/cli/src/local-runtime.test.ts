@@ -88,6 +88,7 @@ describe('chooseRuntime', () => {
     expect(error.message).toMatch(
       /^Runtime nodejs20\.x is not provisioned on this machine: nothing has been provisioned yet/,
     );
+    expect(error.fix).toContain('`lambda-debug provision --runtime nodejs20.x`');
     expect(error.fix).toContain('npm run provision -- --runtime-only nodejs20.x');
     expect(error.fix).toContain('autoconf automake libtool cmake g++');
     expect(error.fix).toContain(join(cacheDir, 'logs'));
@@ -100,7 +101,7 @@ describe('runtimeNotProvisioned', () => {
     expect(error.message).toBe(
       `Runtime nodejs22.x is not provisioned on this machine: it is gone (cache: ${cacheDir})`,
     );
-    expect(error.fix).toContain('--runtime-only nodejs22.x');
+    expect(error.fix).toContain('lambda-debug provision --runtime nodejs22.x');
     expect(error.cause).toBeInstanceOf(RuntimeNotProvisionedError);
   });
 });

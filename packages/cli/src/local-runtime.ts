@@ -32,16 +32,17 @@ export function parseRuntime(value: string): LambdaRuntimeName {
   throw new UsageError(`--runtime "${value}" is not supported`, `Use one of: ${LAMBDA_RUNTIMES.join(', ')}`);
 }
 
-/** The command that provisions one runtime, from the lambda-debug repository. */
+/** The command that provisions one runtime, wherever the CLI was installed from. */
 export function provisionCommand(runtime: LambdaRuntimeName): string {
-  return `npm run provision -- --runtime-only ${runtime}`;
+  return `lambda-debug provision --runtime ${runtime}`;
 }
 
 /** The fix for a runtime that is not provisioned, naming the toolchain and where the build logs are. */
 function provisionFix(runtime: LambdaRuntimeName, cacheDir: string): string {
   return (
     `The local Lambda runs the real runtime client, aws-lambda-ric, whose native code is built on this machine. ` +
-    `Build it with \`${provisionCommand(runtime)}\` in the lambda-debug repository; the build needs ` +
+    `Build it with \`${provisionCommand(runtime)}\` (in the lambda-debug repository, ` +
+    `\`npm run provision -- --runtime-only ${runtime}\` does the same); the build needs ` +
     `${RUNTIME_BUILD_PACKAGES} (Debian: apt-get install -y ${RUNTIME_BUILD_PACKAGES}). ` +
     `If it already failed, its logs are in ${cacheDir}/logs`
   );

@@ -9,6 +9,7 @@ import { registerBrokerCommand } from './commands/broker-start.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerEnvCommand } from './commands/env.js';
 import { registerLocalCommand } from './commands/local.js';
+import { registerProvisionCommand } from './commands/provision.js';
 import { registerSecretCommand } from './commands/secret.js';
 import { registerSessionsCommand } from './commands/sessions.js';
 import { registerTunnelCommand } from './commands/tunnel.js';
@@ -39,6 +40,7 @@ export const COMMANDS: readonly CommandRegistration[] = [
   registerSecretCommand,
   registerLocalCommand,
   registerDemoCommand,
+  registerProvisionCommand,
 ];
 
 /** Where the CLI runs: its streams, its environment, and how it learns that the user wants it to stop. */

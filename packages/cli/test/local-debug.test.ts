@@ -232,6 +232,7 @@ describe('lambda-debug demo', () => {
       const lines = result.stderr.trimEnd().split('\n');
       expect(lines).toHaveLength(1);
       expect(lines[0]).toMatch(/^lambda-debug: Runtime nodejs2[02]\.x is not provisioned on this machine: /);
+      expect(lines[0]).toMatch(/`lambda-debug provision --runtime nodejs2[02]\.x`/);
       expect(lines[0]).toMatch(/npm run provision -- --runtime-only nodejs2[02]\.x/);
       expect(lines[0]).toContain('autoconf automake libtool cmake g++');
       expect(lines[0]).toContain(join(emptyCache, 'logs'));

@@ -21,7 +21,7 @@ export class LocalLambdaError extends Error {
 }
 
 /** The command that provisions the runtime matrix, named in every error about a missing runtime. */
-export const PROVISION_COMMAND = 'npm run provision';
+export const PROVISION_COMMAND = 'lambda-debug provision';
 
 /**
  * A runtime of the matrix is not installed on this machine (no Node binary or no built `aws-lambda-ric` in the
@@ -37,7 +37,7 @@ export class RuntimeNotProvisionedError extends LocalLambdaError {
     super(
       'runtime-not-provisioned',
       `Runtime ${runtime} is not provisioned on this machine: ${reason} (cache: ${cacheDir}).`,
-      `Run \`${PROVISION_COMMAND}\` in the lambda-debug repository (or \`node scripts/provision.mjs --runtime-only ${runtime}\`) to install it.`,
+      `Run \`${PROVISION_COMMAND} --runtime ${runtime}\` to install it (in the lambda-debug repository, \`npm run provision -- --runtime-only ${runtime}\` does the same).`,
     );
     this.runtime = runtime;
     this.cacheDir = cacheDir;

@@ -237,7 +237,7 @@ function startError(config: FunctionConfig, cause: Error): LocalLambdaError {
   return new LocalLambdaError(
     'runtime-start-failed',
     `The runtime process (${config.installation.nodePath}) could not be started: ${cause.message}.`,
-    'Check that the runtime is still provisioned (`npm run provision`) and that the task root exists.',
+    'Check that the runtime is still provisioned (`lambda-debug provision`) and that the task root exists.',
     { cause },
   );
 }

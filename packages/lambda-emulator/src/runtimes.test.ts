@@ -76,7 +76,8 @@ describe('resolveRuntime', () => {
     expect(error.message).toContain('Runtime nodejs22.x is not provisioned on this machine');
     expect(error.message).toContain('nothing has been provisioned yet');
     expect(error.message).toContain(cacheDir);
-    expect(error.message).toContain('`npm run provision`');
+    expect(error.message).toContain('`lambda-debug provision --runtime nodejs22.x`');
+    expect(error.message).toContain('`npm run provision -- --runtime-only nodejs22.x`');
     expect(error.fix).toContain('--runtime-only nodejs22.x');
   });
 

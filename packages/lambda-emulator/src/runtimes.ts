@@ -1,6 +1,6 @@
 /**
  * The runtime matrix (which Node and which `aws-lambda-ric` each Lambda runtime name means) and the lookup of
- * what `scripts/provision.mjs` installed for it. The matrix lives in `runtime-matrix.json` beside `package.json`
+ * what `provision/provision.mjs` installed for it. The matrix lives in `runtime-matrix.json` beside `package.json`
  * so the provisioning script and this module read the same truth.
  */
 import { existsSync, readFileSync } from 'node:fs';

@@ -43,6 +43,9 @@ describe('scripts/provision.mjs', () => {
     expect(unknownRuntime.stderr).toContain(
       'unknown runtime "nodejs18.x" (known: nodejs20.x, nodejs22.x, nodejs24.x)',
     );
+    const unknownRepeated = await runScript(['--runtime', 'nodejs20.x', '--runtime', 'nodejs18.x']);
+    expect(unknownRepeated.code).toBe(2);
+    expect(unknownRepeated.stderr).toContain('unknown runtime "nodejs18.x"');
   });
 
   it('finds everything for a runtime cached on a second run, one line per item', async () => {
