@@ -5,14 +5,22 @@
  */
 const ACTIVE_CONTEXTS_KEY = Symbol.for('lambda-debug.active-contexts');
 
-/** The process-wide set of contexts being handled. */
-export function activeContexts(): WeakSet<object> {
+/**
+ * A WeakSet stored on `globalThis` under a registered symbol, so every copy of the package loaded in one
+ * process (for example one per handler bundle) shares it.
+ */
+export function processWideWeakSet(key: symbol): WeakSet<object> {
   const holder = globalThis as Record<symbol, unknown>;
-  const existing = holder[ACTIVE_CONTEXTS_KEY];
+  const existing = holder[key];
   if (existing instanceof WeakSet) return existing as WeakSet<object>;
   const created = new WeakSet<object>();
-  holder[ACTIVE_CONTEXTS_KEY] = created;
+  holder[key] = created;
   return created;
+}
+
+/** The process-wide set of contexts being handled. */
+export function activeContexts(): WeakSet<object> {
+  return processWideWeakSet(ACTIVE_CONTEXTS_KEY);
 }
 
 /** True when `context` belongs to an invocation the proxy is already handling. */

@@ -7,7 +7,7 @@
  * Inside a Lambda runtime, the first wrap also starts the debug process (see `prestartOnce`); elsewhere the
  * invocation code (ws, child processes) is loaded on the first real invocation only.
  */
-import { isNestedCall } from './active-contexts.js';
+import { isNestedCall, processWideWeakSet } from './active-contexts.js';
 import { isLambdaContext } from './context-shim.js';
 import type { HandlerOrigin } from './invocation.js';
 import { captureCallerFrames } from './result-codec.js';
@@ -15,12 +15,7 @@ import { captureCallerFrames } from './result-codec.js';
 const WRAPPED_KEY = Symbol.for('lambda-debug.wrapped-handlers');
 
 function wrappedHandlers(): WeakSet<object> {
-  const holder = globalThis as Record<symbol, unknown>;
-  const existing = holder[WRAPPED_KEY];
-  if (existing instanceof WeakSet) return existing as WeakSet<object>;
-  const created = new WeakSet<object>();
-  holder[WRAPPED_KEY] = created;
-  return created;
+  return processWideWeakSet(WRAPPED_KEY);
 }
 
 /** True when `value` is a handler this package already wrapped (any copy of it). */

@@ -9,7 +9,7 @@ import { ChildPool } from '../src/child-pool.js';
 import { ProxyErrorType } from '../src/index.js';
 import { handleInvocation, type InvocationDeps } from '../src/invocation.js';
 import { LambdaDebugError } from '../src/proxy-errors.js';
-import { CHILD_ENTRY } from './support/child.js';
+import { CHILD_ENTRY, lambdaContext } from './support/child.js';
 import { FIXTURES } from './support/harness.js';
 import { type MiniBroker, type MiniLink, startMiniBroker } from './support/mini-broker.js';
 
@@ -74,20 +74,6 @@ function harness(broker: MiniBroker | undefined, handler: string, env: Record<st
         stdout: new PassThrough(),
       },
     },
-  };
-}
-
-function lambdaContext(requestId: string, remainingMs: number) {
-  const deadlineMs = Date.now() + remainingMs;
-  return {
-    awsRequestId: requestId,
-    invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:test',
-    functionName: 'test',
-    functionVersion: '$LATEST',
-    memoryLimitInMB: '512',
-    logGroupName: '/aws/lambda/test',
-    logStreamName: 'stream',
-    getRemainingTimeInMillis: () => deadlineMs - Date.now(),
   };
 }
 

@@ -45,10 +45,10 @@ export function startChild(
   });
 }
 
-/** A context snapshot as the parent would send it. */
-export function contextSnapshot(requestId = 'req-1', remainingMs = 60_000): ContextSnapshot {
+/** A Lambda `context` as the runtime would pass it, with a live deadline `remainingMs` from now. */
+export function lambdaContext(requestId = 'req-1', remainingMs = 60_000) {
   const deadlineMs = Date.now() + remainingMs;
-  return snapshotContext({
+  return {
     awsRequestId: requestId,
     invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:test',
     functionName: 'test',
@@ -57,7 +57,12 @@ export function contextSnapshot(requestId = 'req-1', remainingMs = 60_000): Cont
     logGroupName: '/aws/lambda/test',
     logStreamName: 'stream',
     getRemainingTimeInMillis: () => deadlineMs - Date.now(),
-  });
+  };
+}
+
+/** A context snapshot as the parent would send it. */
+export function contextSnapshot(requestId = 'req-1', remainingMs = 60_000): ContextSnapshot {
+  return snapshotContext(lambdaContext(requestId, remainingMs));
 }
 
 let invocationId = 1000;
