@@ -45,7 +45,8 @@ const TARGET_CHURN_GROWTH_MB = 5;
 const KB = 1024;
 const MB = 1024 * 1024;
 
-async function measureCapacity(kind, secret, clients, round) {
+/** Starts the broker (or the bare relay) and describes it for the session clients. */
+async function startTarget(kind, secret) {
   const host = await startHost(kind, {
     secret: kind === 'broker' ? secret : undefined,
     limits: BROKER_LIMITS,
@@ -55,6 +56,11 @@ async function measureCapacity(kind, secret, clients, round) {
     debuggerBase: host.debuggerBase,
     secret: kind === 'broker' ? secret : '',
   };
+  return { host, target };
+}
+
+async function measureCapacity(kind, secret, clients, round) {
+  const { host, target } = await startTarget(kind, secret);
   try {
     const before = await host.usageAfterGc();
     const result = {};
@@ -96,15 +102,7 @@ async function socketsClosed(host) {
 }
 
 async function measureChurn(kind, secret, clients, count, mode) {
-  const host = await startHost(kind, {
-    secret: kind === 'broker' ? secret : undefined,
-    limits: BROKER_LIMITS,
-  });
-  const target = {
-    lambdaUrl: host.lambdaUrl,
-    debuggerBase: host.debuggerBase,
-    secret: kind === 'broker' ? secret : '',
-  };
+  const { host, target } = await startTarget(kind, secret);
   const churn = (prefix, sessions) =>
     clients.split(
       { type: 'churn', target, prefix, concurrency: CHURN_CONCURRENCY, roundTrips: CHURN_ROUND_TRIPS },
