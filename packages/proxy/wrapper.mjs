@@ -6,6 +6,6 @@
 // for its export names, which costs the cold start time for nothing.
 import { createRequire } from 'node:module';
 
-const { loadWrappedHandler } = createRequire(import.meta.url)('./dist/wrapper.js');
+const { loadWrappedHandler } = createRequire(import.meta.url)('./dist/entry/wrapper.js');
 
 export const handler = await loadWrappedHandler();

@@ -8,6 +8,8 @@
  * written here and every other part of the package is loaded on demand.
  */
 
+import type { ProxyErrorTypeName } from './shared/proxy-error-names.js';
+
 /** Prefix of every `errorType` the proxy produces. */
 export const PROXY_ERROR_PREFIX = 'LambdaDebug.';
 
@@ -21,12 +23,12 @@ export const ProxyErrorType = {
   HandlerNotConfigured: 'LambdaDebug.HandlerNotConfigured',
   /** The proxy itself failed after the handler had started in the child (a bug: please report it). */
   InternalError: 'LambdaDebug.InternalError',
-} as const;
+} as const satisfies Record<string, ProxyErrorTypeName>;
 /** One of the proxy's `errorType` names. */
-export type ProxyErrorTypeName = (typeof ProxyErrorType)[keyof typeof ProxyErrorType];
+export type { ProxyErrorTypeName };
 
-type HandlerProxyModule = typeof import('./handler-proxy.js');
-type ActivationModule = typeof import('./activation.js');
+type HandlerProxyModule = typeof import('./entry/handler-proxy.js');
+type ActivationModule = typeof import('./entry/activation.js');
 
 /**
  * `flags.ts`'s `isDebuggingActive() && !isDebugChild()`, written out so this file needs no other module (the
@@ -44,11 +46,11 @@ function shouldWrap(): boolean {
  */
 export function debuggable<T>(handler: T): T {
   if (typeof handler !== 'function' || !shouldWrap()) return handler;
-  return (require('./handler-proxy.js') as HandlerProxyModule).wrapHandler(handler, 'debuggable');
+  return (require('./entry/handler-proxy.js') as HandlerProxyModule).wrapHandler(handler, 'debuggable');
 }
 
 if (shouldWrap()) {
-  (require('./activation.js') as ActivationModule).activateSeed(module);
+  (require('./entry/activation.js') as ActivationModule).activateSeed(module);
   // Node runs a cached module's body once; dropping this entry lets the next handler file that requires the
   // package run the activation for itself. (Inside a bundle there is no such cache to drop from.)
   if (require.cache?.[__filename] === module) delete require.cache[__filename];

@@ -3,8 +3,8 @@
  */
 import { resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ChildStartOptions } from '../src/child-launcher.js';
-import { ChildPool } from '../src/child-pool.js';
+import type { ChildStartOptions } from '../src/parent/child-launcher.js';
+import { ChildPool } from '../src/parent/child-pool.js';
 import { CHILD_ENTRY, capturingLogger, contextSnapshot } from './support/child.js';
 import { FIXTURES } from './support/harness.js';
 

@@ -11,8 +11,8 @@ import CDP from 'chrome-remote-interface';
 import type Protocol from 'devtools-protocol';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { BridgeFrameKind, encodeBridgeFrame, encodeControlFrame } from '../src/bridge-framing.js';
-import type { DebugChild } from '../src/child-launcher.js';
+import type { DebugChild } from '../src/parent/child-launcher.js';
+import { BridgeFrameKind, encodeBridgeFrame, encodeControlFrame } from '../src/shared/bridge-framing.js';
 import { invokeChild, serveBridge, startChild } from './support/child.js';
 import { type CdpClient, FIXTURES } from './support/harness.js';
 

@@ -5,10 +5,10 @@
 import { resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ChildPool } from '../src/child-pool.js';
 import { ProxyErrorType } from '../src/index.js';
-import { handleInvocation, type InvocationDeps } from '../src/invocation.js';
-import { LambdaDebugError } from '../src/proxy-errors.js';
+import { ChildPool } from '../src/parent/child-pool.js';
+import { handleInvocation, type InvocationDeps } from '../src/parent/invocation.js';
+import { LambdaDebugError } from '../src/parent/proxy-errors.js';
 import { CHILD_ENTRY, lambdaContext } from './support/child.js';
 import { FIXTURES } from './support/harness.js';
 import { type MiniBroker, type MiniLink, startMiniBroker } from './support/mini-broker.js';

@@ -5,15 +5,15 @@
 import { resolve } from 'node:path';
 import type { ContextSnapshot, InvocationOutcome } from '@lambda-debug/shim-protocol';
 import { WebSocketServer } from 'ws';
-import { BridgeClient } from '../../src/bridge-client.js';
-import { type ChildStartOptions, DebugChild } from '../../src/child-launcher.js';
-import { snapshotContext } from '../../src/context-shim.js';
-import { ProxyLogger } from '../../src/proxy-log.js';
-import { CdpRelay } from '../../src/relay.js';
+import { BridgeClient } from '../../src/parent/bridge-client.js';
+import { CdpRelay } from '../../src/parent/cdp-relay.js';
+import { type ChildStartOptions, DebugChild } from '../../src/parent/child-launcher.js';
+import { ProxyLogger } from '../../src/parent/proxy-log.js';
+import { snapshotContext } from '../../src/shared/context-shim.js';
 import { PROXY_ROOT } from './harness.js';
 
 /** The built child entry point (children are real Node processes and cannot run TypeScript sources). */
-export const CHILD_ENTRY = resolve(PROXY_ROOT, 'dist', 'child-entry.js');
+export const CHILD_ENTRY = resolve(PROXY_ROOT, 'dist', 'child', 'child-entry.js');
 
 /** A logger whose lines the test can read. */
 export function capturingLogger(): { logger: ProxyLogger; lines: string[] } {

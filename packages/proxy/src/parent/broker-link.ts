@@ -18,7 +18,7 @@ import {
   type SessionEndReason,
 } from '@lambda-debug/shim-protocol';
 import WebSocket, { type ClientOptions, type RawData } from 'ws';
-import { LINK_CLOSE_TIMEOUT_MS } from './limits.js';
+import { LINK_CLOSE_TIMEOUT_MS } from '../shared/limits.js';
 
 /** Why the link could not be opened or used. */
 export type LinkFailureKind =

@@ -13,15 +13,15 @@ import {
   type InvokeMessage,
   type ParentMessage,
 } from '@lambda-debug/shim-protocol';
+import { CHILD_ENV_KEYS, ENV_AWSLAMBDA_KEYS, ENV_BRIDGE_NONCE, ENV_HANDLER } from '../shared/child-env.js';
+import { patchChildConsole } from '../shared/console-forwarder.js';
+import { CHILD_MARKER } from '../shared/flags.js';
+import { type HandlerFunction, loadHandler } from '../shared/handler-loader.js';
+import { serializeThrown } from '../shared/result-codec.js';
+import { detectRuntimeGeneration } from '../shared/runtime-errors.js';
 import { enterInvocation, installAwsLambdaGlobal } from './awslambda-global.js';
-import { CHILD_ENV_KEYS, ENV_AWSLAMBDA_KEYS, ENV_BRIDGE_NONCE, ENV_HANDLER } from './child-env.js';
 import { ChildInvocation } from './child-runtime.js';
-import { patchChildConsole } from './console-forwarder.js';
-import { CHILD_MARKER } from './flags.js';
-import { type HandlerFunction, loadHandler } from './handler-loader.js';
-import type { BridgeToMain, BridgeWorkerData, MainToBridge } from './inspector-bridge.js';
-import { serializeThrown } from './result-codec.js';
-import { detectRuntimeGeneration } from './runtime-errors.js';
+import type { BridgeToMain, BridgeWorkerData, MainToBridge } from './inspector-worker/inspector-bridge.js';
 
 /** Exit codes, as the runtime client uses them for the same events. */
 const EXIT_UNCAUGHT_EXCEPTION = 129;
@@ -89,7 +89,7 @@ class Bridge {
   constructor(workerNonce: string) {
     const data: BridgeWorkerData = { nonce: workerNonce };
     // Heap flags are process-wide and refused in a worker's execArgv; the bridge needs none.
-    this.#worker = new Worker(path.join(__dirname, 'inspector-bridge.js'), {
+    this.#worker = new Worker(path.join(__dirname, 'inspector-worker', 'inspector-bridge.js'), {
       workerData: data,
       execArgv: [],
     });

@@ -17,9 +17,9 @@ import {
   decodeChildMessage,
   type ParentMessage,
 } from '@lambda-debug/shim-protocol';
-import { ENV_AWSLAMBDA_KEYS, ENV_BRIDGE_NONCE, ENV_HANDLER } from './child-env.js';
-import { type ConsoleLike, replayConsoleCall } from './console-forwarder.js';
-import { CHILD_EXIT_GRACE_MS, CHILD_NON_HEAP_RESERVE_MB, MIN_CHILD_HEAP_MB } from './limits.js';
+import { ENV_AWSLAMBDA_KEYS, ENV_BRIDGE_NONCE, ENV_HANDLER } from '../shared/child-env.js';
+import { type ConsoleLike, replayConsoleCall } from '../shared/console-forwarder.js';
+import { CHILD_EXIT_GRACE_MS, CHILD_NON_HEAP_RESERVE_MB, MIN_CHILD_HEAP_MB } from '../shared/limits.js';
 import { forwardLines } from './line-forwarder.js';
 import type { ProxyLogger } from './proxy-log.js';
 
@@ -185,7 +185,7 @@ export class DebugChild {
     } else {
       delete childEnv[ENV_AWSLAMBDA_KEYS];
     }
-    const child = fork(options.entryPath ?? path.join(__dirname, 'child-entry.js'), [], {
+    const child = fork(options.entryPath ?? path.join(__dirname, '..', 'child', 'child-entry.js'), [], {
       execPath: options.execPath ?? process.execPath,
       execArgv: childExecArgv(options.execArgv ?? process.execArgv, heapLimitMb),
       env: childEnv,

@@ -3,8 +3,9 @@
  * passed through as the bytes they arrived as, in order, in both directions. What the debugger sends before the
  * bridge connection is up is queued (up to `MAX_QUEUED_CDP_BYTES`) and flushed, in order, once it is.
  */
+
+import { MAX_QUEUED_CDP_BYTES } from '../shared/limits.js';
 import type { BridgeClient } from './bridge-client.js';
-import { MAX_QUEUED_CDP_BYTES } from './limits.js';
 
 /** A relay for one attached debugger. */
 export class CdpRelay {

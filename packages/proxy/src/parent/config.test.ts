@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseBrokerAddress, readConfig } from './config.js';
-import { isDebuggingActive } from './flags.js';
+import { isDebuggingActive } from '../shared/flags.js';
 import {
   DEFAULT_CONNECT_TIMEOUT_MS,
   DEFAULT_DEADLINE_MARGIN_MS,
@@ -8,7 +7,8 @@ import {
   DEFAULT_WAIT_MS,
   MAX_RECONNECT_GRACE_MS,
   MAX_WAIT_MS,
-} from './limits.js';
+} from '../shared/limits.js';
+import { parseBrokerAddress, readConfig } from './config.js';
 
 const VALID = {
   DEBUGGER_ACTIVE: 'true',

@@ -2,10 +2,10 @@
  * Errors the proxy itself returns to Lambda. Their `name` is what Lambda reports as `errorType`, always under the
  * `LambdaDebug.` prefix so they can never be mistaken for the handler's own errors; each message says what
  * happened and what to do. The names (`ProxyErrorType`) are public and defined in index.ts, which must load
- * nothing else; a type-only import keeps it that way.
+ * nothing else; their type lives in shared/proxy-error-names.ts.
  */
 
-import type { ProxyErrorTypeName } from './index.js';
+import type { ProxyErrorTypeName } from '../shared/proxy-error-names.js';
 
 /** An invocation failure caused by debugging, reported to Lambda instead of a handler result. */
 export class LambdaDebugError extends Error {

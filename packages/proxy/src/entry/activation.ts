@@ -15,8 +15,9 @@
  * and what to do instead.
  */
 import Module from 'node:module';
+import { ProxyLogger } from '../parent/proxy-log.js';
+import { PROXY_CODE_DIR } from '../shared/own-code.js';
 import { isWrappedHandler, wrapHandler } from './handler-proxy.js';
-import { ProxyLogger } from './proxy-log.js';
 
 /** The CommonJS module objects the proxy works with. */
 type CommonJsModule = NodeJS.Module & { loaded: boolean; exports: unknown };
@@ -57,7 +58,7 @@ function stackFiles(): string[] {
 /** The CommonJS module that is requiring the package right now, if there is one. */
 export function findRequiringModule(
   ownModule: NodeJS.Module,
-  ownDir: string = __dirname,
+  ownDir: string = PROXY_CODE_DIR,
 ): CommonJsModule | undefined {
   for (const file of stackFiles()) {
     if (file.startsWith('node:') || file.startsWith(`${ownDir}/`)) continue;

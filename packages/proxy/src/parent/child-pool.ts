@@ -5,6 +5,8 @@
  * replaced by a fresh one. A child may be started ahead of need (`warm`): during the runtime's init, and by each
  * invocation before it registers with the broker, so attaching does not wait for Node and the handler's modules.
  */
+
+import { CHILD_PING_TIMEOUT_MS } from '../shared/limits.js';
 import {
   type ChildExit,
   ChildStartError,
@@ -12,7 +14,6 @@ import {
   DebugChild,
   describeExit,
 } from './child-launcher.js';
-import { CHILD_PING_TIMEOUT_MS } from './limits.js';
 
 /** The one child this Lambda process keeps. */
 export class ChildPool {

@@ -77,3 +77,6 @@ export const LINK_CLOSE_TIMEOUT_MS = 1_000;
 
 /** A partial stdout/stderr line longer than this is forwarded without waiting for its newline, in bytes. */
 export const MAX_LOG_LINE_BYTES = 256 * 1024;
+
+/** How long the bridge may take to hand over its last messages (a notice, a last reply) before a session ends. */
+export const FLUSH_TIMEOUT_MS = 300;

@@ -12,7 +12,7 @@ import {
   encodeControlFrame,
   type ParentControl,
   parseControl,
-} from './bridge-framing.js';
+} from '../shared/bridge-framing.js';
 
 /** Callbacks for what the bridge sends. */
 export interface BridgeClientHandlers {

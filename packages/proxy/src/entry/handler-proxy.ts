@@ -7,10 +7,10 @@
  * Inside a Lambda runtime, the first wrap also starts the debug process (see `prestartOnce`); elsewhere the
  * invocation code (ws, child processes) is loaded on the first real invocation only.
  */
-import { isNestedCall, processWideWeakSet } from './active-contexts.js';
-import { isLambdaContext } from './context-shim.js';
-import type { HandlerOrigin } from './invocation.js';
-import { captureCallerFrames } from './result-codec.js';
+import { isNestedCall, processWideWeakSet } from '../parent/active-contexts.js';
+import type { HandlerOrigin } from '../parent/invocation.js';
+import { isLambdaContext } from '../shared/context-shim.js';
+import { captureCallerFrames } from '../shared/result-codec.js';
 
 const WRAPPED_KEY = Symbol.for('lambda-debug.wrapped-handlers');
 
@@ -23,7 +23,7 @@ export function isWrappedHandler(value: unknown): boolean {
   return typeof value === 'function' && wrappedHandlers().has(value);
 }
 
-type Invocations = typeof import('./invocation.js');
+type Invocations = typeof import('../parent/invocation.js');
 let invocations: Invocations | undefined;
 
 /** Wraps `handler`; a handler that is already wrapped is returned as is. */
@@ -35,7 +35,7 @@ export function wrapHandler<T extends object>(handler: T, origin: HandlerOrigin)
       if (!isLambdaContext(context) || isNestedCall(context)) return Reflect.apply(target, thisArg, args);
       // The runtime's frames right here are what a synchronous throw in the handler would have recorded.
       const syncFrames = captureCallerFrames();
-      invocations ??= require('./invocation.js') as Invocations;
+      invocations ??= require('../parent/invocation.js') as Invocations;
       return invocations.handleInvocation({
         target: target as (...callArgs: unknown[]) => unknown,
         thisArg,
@@ -63,6 +63,6 @@ function prestartOnce(origin: HandlerOrigin): void {
   if (prestartRequested || env.AWS_LAMBDA_RUNTIME_API === undefined) return;
   if (origin !== 'wrapper' && env.DEBUGGER_HANDLER !== undefined && env.DEBUGGER_HANDLER !== '') return;
   prestartRequested = true;
-  invocations ??= require('./invocation.js') as Invocations;
+  invocations ??= require('../parent/invocation.js') as Invocations;
   invocations.prestartChild(origin);
 }

@@ -28,7 +28,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import { Session } from 'node:inspector';
 import net from 'node:net';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
 import {
@@ -38,8 +37,9 @@ import {
   encodeBridgeFrame,
   encodeControlFrame,
   parseControl,
-} from './bridge-framing.js';
-import { BRIDGE_HELLO_TIMEOUT_MS } from './limits.js';
+} from '../../shared/bridge-framing.js';
+import { BRIDGE_HELLO_TIMEOUT_MS } from '../../shared/limits.js';
+import { isProxyFile } from '../../shared/own-code.js';
 
 /** Data the main thread passes when starting the bridge. */
 export interface BridgeWorkerData {
@@ -70,11 +70,11 @@ type PostCallback = (error: Error | null, result?: object) => void;
 /** The `post` overload Node types cannot express for arbitrary method names. */
 type LoosePost = (method: string, params: object | undefined, callback: PostCallback) => void;
 
-/** True for a script URL of the proxy's own compiled files (this worker's folder). */
+/** True for a script URL of the proxy's own compiled files. */
 function isProxyScript(url: unknown): boolean {
   if (typeof url !== 'string' || !url.startsWith('file:')) return false;
   try {
-    return path.dirname(fileURLToPath(url)) === __dirname;
+    return isProxyFile(fileURLToPath(url));
   } catch {
     return false;
   }

@@ -16,9 +16,7 @@ import type {
   InvocationOutcome,
   SerializedError,
 } from '@lambda-debug/shim-protocol';
-
-/** The directory of the proxy's own compiled files: stack frames in it are the proxy's, never the user's. */
-export const OWN_CODE_DIR = __dirname;
+import { PROXY_CODE_DIR } from './own-code.js';
 
 /** Deepest `cause` chain carried across (the protocol's validator accepts no deeper). */
 const MAX_CAUSE_DEPTH = 8;
@@ -36,7 +34,7 @@ function isOwnFrame(line: string, ownDir: string): boolean {
 }
 
 /** The current stack's frame lines, without the proxy's own frames. */
-export function captureCallerFrames(ownDir: string = OWN_CODE_DIR): string[] {
+export function captureCallerFrames(ownDir: string = PROXY_CODE_DIR): string[] {
   const saved = Error.stackTraceLimit;
   const holder: { stack?: string } = {};
   Error.stackTraceLimit =
@@ -55,7 +53,7 @@ export function captureCallerFrames(ownDir: string = OWN_CODE_DIR): string[] {
  * error thrown after an `await` in the handler shows below the handler's frame. The synchronous frames at the
  * capture point belong to whatever resumed the proxy (the microtask queue), not to the handler's caller.
  */
-export function captureAwaitingFrames(ownDir: string = OWN_CODE_DIR): string[] {
+export function captureAwaitingFrames(ownDir: string = PROXY_CODE_DIR): string[] {
   return captureCallerFrames(ownDir).filter((line) => ASYNC_FRAME_LINE.test(line));
 }
 
@@ -65,7 +63,7 @@ export function captureAwaitingFrames(ownDir: string = OWN_CODE_DIR): string[] {
  */
 export function cutOwnFrames(
   stack: string,
-  ownDir: string = OWN_CODE_DIR,
+  ownDir: string = PROXY_CODE_DIR,
 ): { readonly stack: string; readonly cut: 'sync' | 'async' } | undefined {
   const lines = stack.split('\n');
   const own = lines.findIndex((line) => FRAME_LINE.test(line) && isOwnFrame(line, ownDir));
@@ -87,7 +85,7 @@ export function appendCallerFrames(cutStack: string, frames: readonly string[]):
 export function spliceCallerFrames(
   stack: string,
   frames: CallerFrames,
-  ownDir: string = OWN_CODE_DIR,
+  ownDir: string = PROXY_CODE_DIR,
 ): string | undefined {
   const cut = cutOwnFrames(stack, ownDir);
   if (!cut) return undefined;
@@ -101,7 +99,7 @@ export function spliceCallerFrames(
 export function restoreCallerFrames(
   error: unknown,
   frames: CallerFrames,
-  ownDir: string = OWN_CODE_DIR,
+  ownDir: string = PROXY_CODE_DIR,
   depth = 0,
 ): void {
   if (!(error instanceof Error) || depth > MAX_CAUSE_DEPTH) return;
@@ -155,7 +153,7 @@ export function serializeThrown(
   value: unknown,
   convention: CallingConvention,
   frames?: CallerFrames,
-  ownDir: string = OWN_CODE_DIR,
+  ownDir: string = PROXY_CODE_DIR,
   depth = 0,
 ): SerializedError {
   if (isErrorLike(value, convention)) {

@@ -3,7 +3,7 @@
  * pieces still arrives as one line in the function's log (Lambda turns each stdout line into a log event).
  */
 import type { Readable } from 'node:stream';
-import { MAX_LOG_LINE_BYTES } from './limits.js';
+import { MAX_LOG_LINE_BYTES } from '../shared/limits.js';
 
 /** Forwards every line of `source` to `target`; a trailing partial line is written when `source` ends. */
 export function forwardLines(

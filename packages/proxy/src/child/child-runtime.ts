@@ -16,9 +16,9 @@ import type {
   InvocationOutcome,
   SettledBy,
 } from '@lambda-debug/shim-protocol';
-import { rebuildContext } from './context-shim.js';
-import type { HandlerFunction } from './handler-loader.js';
-import { serializeResult, serializeThrown } from './result-codec.js';
+import { rebuildContext } from '../shared/context-shim.js';
+import type { HandlerFunction } from '../shared/handler-loader.js';
+import { serializeResult, serializeThrown } from '../shared/result-codec.js';
 
 /** What the child's entry point provides to one invocation. */
 export interface InvocationHooks {

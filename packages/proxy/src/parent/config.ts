@@ -17,7 +17,7 @@ import {
   MAX_WAIT_MS,
   MIN_CONNECT_TIMEOUT_MS,
   MIN_DEADLINE_MARGIN_MS,
-} from './limits.js';
+} from '../shared/limits.js';
 
 /** Levels of the proxy's own log lines, most severe first. */
 export const PROXY_LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;

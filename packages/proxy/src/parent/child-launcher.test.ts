@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { CHILD_NON_HEAP_RESERVE_MB, MIN_CHILD_HEAP_MB } from '../shared/limits.js';
 import {
   childExecArgv,
   childHeapLimitMb,
   stripInspectorFlags,
   stripInspectorNodeOptions,
 } from './child-launcher.js';
-import { CHILD_NON_HEAP_RESERVE_MB, MIN_CHILD_HEAP_MB } from './limits.js';
 
 describe('child flags', () => {
   it('keeps Lambda flags and drops every inspector flag, in both forms', () => {
