@@ -31,3 +31,8 @@ export function parseChoice<T extends string>(value: string, option: string, cho
   if ((choices as readonly string[]).includes(value)) return value as T;
   throw new UsageError(`${option} "${value}" is not supported`, `Use one of: ${choices.join(', ')}`);
 }
+
+/** Collects a repeatable option's values, for commander's `option(flags, description, collectRepeated)`. */
+export function collectRepeated(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}

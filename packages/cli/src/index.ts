@@ -1,12 +1,12 @@
 /** The lambda-debug command line, as a library: run it with your own streams, or reuse its pieces. */
-export type { BrokerReady } from './commands/broker-start.js';
-export type { EnvFormat, FunctionEnvironment } from './commands/env.js';
-export { buildFunctionEnvironment, ENV_FORMATS, formatFunctionEnvironment } from './commands/env.js';
-export type { TunnelReady } from './commands/tunnel.js';
-export type { AttachInstructions, InspectInstructions, VsCodeAttachConfig } from './commands/url.js';
-export { buildAttachInstructions } from './commands/url.js';
+
+export type { AttachInstructions, InspectInstructions, VsCodeAttachConfig } from './attach-instructions.js';
+export { buildAttachInstructions } from './attach-instructions.js';
+export type { BrokerReady } from './broker-ready.js';
 export type { CliEnv, CommandContext, InputStream, StopListener } from './context.js';
 export { CliError, ExitCode, type ExitCodeValue, RuntimeFailure, UsageError } from './errors.js';
+export type { EnvFormat, FunctionEnvironment } from './function-environment.js';
+export { buildFunctionEnvironment, ENV_FORMATS, formatFunctionEnvironment } from './function-environment.js';
 export {
   LOCAL_DEBUGGER_WAIT_MS,
   LOCAL_FUNCTION_TIMEOUT_MS,
@@ -28,4 +28,5 @@ export {
   listenForProcessSignals,
   runCli,
 } from './program.js';
+export type { TunnelReady } from './tunnel-output.js';
 export { startTunnel, type Tunnel, type TunnelEvent, type TunnelOptions } from './tunnel-server.js';

@@ -1,6 +1,6 @@
 /** What `demo` and `local` print: where to attach, what happens next, and each invocation's response. */
 import type { InvokeResult } from '@lambda-debug/lambda-emulator';
-import { formatAttachSections } from './commands/url.js';
+import { formatAttachSections } from './attach-instructions.js';
 import type { LocalDebugReady } from './local-debug.js';
 import type { Palette } from './output.js';
 

@@ -6,7 +6,6 @@
 import { randomUUID } from 'node:crypto';
 import type { InvokeResult } from '@lambda-debug/lambda-emulator';
 import type { SessionEvent } from '@lambda-debug/shim-protocol';
-import { formatTunnelEvent } from './commands/tunnel.js';
 import type { CommandContext } from './context.js';
 import { RuntimeFailure } from './errors.js';
 import { LineInput } from './line-input.js';
@@ -18,6 +17,7 @@ import {
   resultLine,
 } from './local-debug-output.js';
 import type { Palette } from './output.js';
+import { formatTunnelEvent } from './tunnel-output.js';
 
 /** Everything but the callbacks, which the run wires to the terminal. */
 export type LocalRunChain = Omit<

@@ -15,11 +15,11 @@ import {
   startLocalLambda,
 } from '@lambda-debug/lambda-emulator';
 import type { SessionEvent } from '@lambda-debug/shim-protocol';
+import { buildAttachInstructions, type VsCodeAttachConfig } from './attach-instructions.js';
 import type { BrokerAddress } from './broker-address.js';
-import { buildFunctionEnvironment } from './commands/env.js';
-import { buildAttachInstructions, type VsCodeAttachConfig } from './commands/url.js';
 import { devtoolsFrontendUrl } from './devtools-url.js';
 import { RuntimeFailure, UsageError } from './errors.js';
+import { buildFunctionEnvironment } from './function-environment.js';
 import { runtimeNotProvisioned } from './local-runtime.js';
 import { startTunnel, type Tunnel, type TunnelEvent } from './tunnel-server.js';
 

@@ -14,14 +14,37 @@ import {
   RESERVED_ENV_VARS,
 } from '@lambda-debug/lambda-emulator';
 import { parseFunctionId, parsePort } from './arguments.js';
-import type { DemoOptions } from './commands/demo.js';
-import type { LocalOptions } from './commands/local.js';
 import type { CommandContext } from './context.js';
 import { systemErrorCode, UsageError } from './errors.js';
 import { findHandlerFile, resolveTaskRoot, wrapperHandlerString } from './handler-location.js';
 import { LOCAL_DEBUGGER_WAIT_MS, LOCAL_FUNCTION_TIMEOUT_MS, LOCAL_MEMORY_MB } from './local-debug.js';
 import type { LocalRunSettings } from './local-debug-run.js';
 import { chooseRuntime, parseRuntime } from './local-runtime.js';
+
+/** `local`'s options as commander hands them over. */
+export interface LocalOptions {
+  readonly handler: string;
+  readonly dir: string;
+  readonly event?: string;
+  readonly runtime?: string;
+  readonly fn?: string;
+  readonly env?: string[];
+  readonly timeout: string;
+  readonly wait: string;
+  readonly memory: string;
+  readonly inspectPort: string;
+  readonly once?: boolean;
+  readonly json?: boolean;
+}
+
+/** `demo`'s options as commander hands them over. */
+export interface DemoOptions {
+  readonly once?: boolean;
+  readonly json?: boolean;
+  readonly runtime?: string;
+  readonly inspectPort: string;
+  readonly printRuntime?: boolean;
+}
 
 /** The demo function's id, as its URLs and `lambda-debug sessions` show it. */
 export const DEMO_FUNCTION_ID = 'demo-hello';

@@ -4,10 +4,15 @@
  */
 import { spawn } from 'node:child_process';
 import { LAMBDA_RUNTIMES } from '@lambda-debug/lambda-emulator';
-import type { ProvisionOptions } from './commands/provision.js';
 import type { CommandContext } from './context.js';
 import { ExitCode, RuntimeFailure, UsageError } from './errors.js';
 import { parseRuntime } from './local-runtime.js';
+
+/** `provision`'s options as commander hands them over. */
+export interface ProvisionOptions {
+  readonly runtime?: string[];
+  readonly withBrowser?: boolean;
+}
 
 /** The shipped provisioning script, found through the emulator's `./provision` export. */
 export function provisionScriptPath(): string {

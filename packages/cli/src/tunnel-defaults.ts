@@ -8,3 +8,10 @@ export const DEFAULT_TUNNEL_PORT = 9229;
 
 /** Address the tunnel listens on by default: loopback only, since it serves debuggers without a token. */
 export const DEFAULT_TUNNEL_HOST = '127.0.0.1';
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/i;
+
+/** Whether `host` names this machine only, so a tunnel bound to it serves no one else. */
+export function isLoopbackHost(host: string): boolean {
+  return LOOPBACK.test(host);
+}

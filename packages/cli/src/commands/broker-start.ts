@@ -1,29 +1,17 @@
 /** `lambda-debug broker start`: runs the broker in the foreground until Ctrl+C or SIGTERM. */
 import type { BrokerHandle } from '@lambda-debug/broker';
 import type { Command } from 'commander';
-import { parseChoice, parsePort } from '../arguments.js';
+import { collectRepeated, parseChoice, parsePort } from '../arguments.js';
 import {
   BROKER_LOG_LEVELS,
   DEFAULT_BROKER_HOST,
   DEFAULT_DEBUGGER_PORT,
   DEFAULT_LAMBDA_PORT,
 } from '../broker-defaults.js';
+import { type BrokerReady, formatBrokerReady, LOG_FORMATS, urlHost } from '../broker-ready.js';
 import type { CommandContext } from '../context.js';
 import { readSecretFile, SECRET_ENV, secretFromEnv } from '../credentials.js';
 import { RuntimeFailure, UsageError } from '../errors.js';
-import type { Palette } from '../output.js';
-
-/** Log formats `--log-format` accepts. */
-export const LOG_FORMATS = ['json', 'pretty'] as const;
-
-/** The `broker start --json` line printed once both ports listen. */
-export interface BrokerReady {
-  readonly lambdaUrl: string;
-  readonly debuggerUrl: string;
-  readonly lambdaPort: number;
-  readonly debuggerPort: number;
-  readonly auth: boolean;
-}
 
 interface BrokerStartOptions {
   readonly host?: string;
@@ -36,48 +24,6 @@ interface BrokerStartOptions {
   readonly allowedHost?: string[];
   readonly allowedOrigin?: string[];
   readonly json?: boolean;
-}
-
-const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '[::]']);
-
-function urlHost(address: string): string {
-  return address.includes(':') && !address.startsWith('[') ? `[${address}]` : address;
-}
-
-/** What the operator sees once the broker listens: where, and the commands to run next. */
-export function formatBrokerReady(
-  ready: BrokerReady,
-  bindHost: string,
-  allowedHosts: readonly string[],
-  style: Palette,
-): string {
-  // On a wildcard address the broker's reachable name is unknown here; suggest a placeholder to fill in.
-  const wildcard = WILDCARD_HOSTS.has(bindHost);
-  const lambdaAt = `${wildcard ? '<address Lambdas reach>' : urlHost(bindHost)}:${ready.lambdaPort}`;
-  const debuggerAt = `${wildcard ? '<address you reach>' : urlHost(bindHost)}:${ready.debuggerPort}`;
-  const noAuth = ready.auth ? '' : ' --no-auth';
-  const lines = [
-    style.bold('lambda-debug broker listening'),
-    `  Lambda port    ${ready.lambdaUrl}   ${style.dim('(proxies connect here)')}`,
-    `  Debugger port  ${ready.debuggerUrl}   ${style.dim('(DevTools, VS Code, node inspect, lambda-debug url/sessions/tunnel)')}`,
-    `  Auth           ${ready.auth ? `on: tokens derived from the broker secret` : style.yellow('off (--no-auth): anyone who can reach these ports can debug')}`,
-    '',
-    style.bold('Next'),
-    `  1. Set the function's environment:  ${style.cyan(`lambda-debug env --fn <ID> --broker ${lambdaAt}${noAuth}`)}`,
-    "  2. Raise the function's timeout and invoke it.",
-    `  3. Attach a debugger:               ${style.cyan(`lambda-debug url --fn <ID> --broker ${debuggerAt}${noAuth}`)}`,
-    `  Watch sessions:                     ${style.cyan(`lambda-debug sessions --follow --broker ${debuggerAt}${noAuth}`)}`,
-  ];
-  if (ready.auth) lines.push(style.dim(`  (url, env and sessions read the secret from ${SECRET_ENV}.)`));
-  if (wildcard && allowedHosts.length === 0) {
-    lines.push(
-      style.dim(
-        '  Debuggers that reach the broker by DNS name need --allowed-host <name>; IPs and localhost always work.',
-      ),
-    );
-  }
-  lines.push('', style.dim('Press Ctrl+C to stop.'));
-  return lines.join('\n');
 }
 
 async function resolveSecret(
@@ -117,9 +63,6 @@ function explainStartFailure(error: unknown, broker: BrokerModule): unknown {
 /** The broker package, loaded only when a broker is started: it brings winston and ws with it. */
 type BrokerModule = typeof import('@lambda-debug/broker');
 
-/** Collects a repeatable option's values. */
-const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
-
 /** Adds `broker start` to the program. */
 export function registerBrokerCommand(program: Command, context: CommandContext): void {
   const broker = program
@@ -150,12 +93,12 @@ export function registerBrokerCommand(program: Command, context: CommandContext)
     .option(
       '--allowed-host <name>',
       'a DNS name debuggers may use in Host (repeatable; IPs and localhost always work)',
-      collect,
+      collectRepeated,
     )
     .option(
       '--allowed-origin <origin>',
       'a web origin allowed to open debugger sockets (repeatable)',
-      collect,
+      collectRepeated,
     )
     .option('--log-level <level>', `log level: ${BROKER_LOG_LEVELS.join(', ')}`, 'info')
     .option(

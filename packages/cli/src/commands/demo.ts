@@ -1,15 +1,7 @@
 /** `lambda-debug demo` (`npm start`): the example function in a local Lambda, ready for a debugger. */
 import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
-
-/** `demo`'s options as commander hands them over. */
-export interface DemoOptions {
-  readonly once?: boolean;
-  readonly json?: boolean;
-  readonly runtime?: string;
-  readonly inspectPort: string;
-  readonly printRuntime?: boolean;
-}
+import type { DemoOptions } from '../local-setup.js';
 
 /** Adds `demo` to the program. */
 export function registerDemoCommand(program: Command, context: CommandContext): void {

@@ -1,25 +1,8 @@
 /** `lambda-debug local --handler file.export`: the user's own function in a local Lambda, ready for a debugger. */
 import type { Command } from 'commander';
+import { collectRepeated } from '../arguments.js';
 import type { CommandContext } from '../context.js';
-
-/** `local`'s options as commander hands them over. */
-export interface LocalOptions {
-  readonly handler: string;
-  readonly dir: string;
-  readonly event?: string;
-  readonly runtime?: string;
-  readonly fn?: string;
-  readonly env?: string[];
-  readonly timeout: string;
-  readonly wait: string;
-  readonly memory: string;
-  readonly inspectPort: string;
-  readonly once?: boolean;
-  readonly json?: boolean;
-}
-
-/** Collects a repeatable option's values. */
-const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
+import type { LocalOptions } from '../local-setup.js';
 
 /** Adds `local` to the program. */
 export function registerLocalCommand(program: Command, context: CommandContext): void {
@@ -41,7 +24,7 @@ export function registerLocalCommand(program: Command, context: CommandContext):
     .option('--event <file>', 'a JSON file with the event (default: {})')
     .option('--runtime <runtime>', 'Lambda runtime, such as nodejs22.x (default: the one matching this Node)')
     .option('--fn <id>', "the function id in URLs and sessions (default: from the folder's name)")
-    .option('--env <KEY=VALUE>', 'an environment variable for the function (repeatable)', collect)
+    .option('--env <KEY=VALUE>', 'an environment variable for the function (repeatable)', collectRepeated)
     .option('--timeout <seconds>', "the function's timeout (1 to 900)", '900')
     .option('--wait <seconds>', 'how long each invocation waits for a debugger (1 to 900)', '600')
     .option('--memory <MB>', "the function's memory size (128 to 10240)", '128')

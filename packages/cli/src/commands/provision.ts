@@ -1,15 +1,8 @@
 /** `lambda-debug provision`: installs the runtimes the local Lambda runs (`local`, `demo`) on this machine. */
 import type { Command } from 'commander';
+import { collectRepeated } from '../arguments.js';
 import type { CommandContext } from '../context.js';
-
-/** `provision`'s options as commander hands them over. */
-export interface ProvisionOptions {
-  readonly runtime?: string[];
-  readonly withBrowser?: boolean;
-}
-
-/** Collects a repeatable option's values. */
-const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
+import type { ProvisionOptions } from '../provision-run.js';
 
 /** Adds `provision` to the program. */
 export function registerProvisionCommand(program: Command, context: CommandContext): void {
@@ -22,7 +15,11 @@ export function registerProvisionCommand(program: Command, context: CommandConte
         'is reported as cached, so running it again is cheap. Prints one line per item; exits 1 when something ' +
         'could not be installed, saying why and how to fix it.',
     )
-    .option('--runtime <runtime>', 'a Lambda runtime, such as nodejs22.x (repeatable; default: all)', collect)
+    .option(
+      '--runtime <runtime>',
+      'a Lambda runtime, such as nodejs22.x (repeatable; default: all)',
+      collectRepeated,
+    )
     .option('--with-browser', "also install Debian's chromium (for the browser tests)")
     .addHelpText(
       'after',

@@ -6,48 +6,9 @@ import type { CommandContext } from '../context.js';
 import { tokenFor } from '../credentials.js';
 import { devtoolsFrontendUrl } from '../devtools-url.js';
 import { CliError } from '../errors.js';
-import type { Palette } from '../output.js';
-import { DEFAULT_TUNNEL_HOST, DEFAULT_TUNNEL_PORT } from '../tunnel-defaults.js';
-import type { Tunnel, TunnelEvent } from '../tunnel-server.js';
-
-/** The `tunnel --json` line printed once the tunnel listens. */
-export interface TunnelReady {
-  /** `host:port` the tunnel listens on (the chrome://inspect target). */
-  readonly address: string;
-  readonly port: number;
-  /** WebSocket URL attaching to the function's next or waiting invocation, no token needed. */
-  readonly ws: string;
-  readonly devtools: string;
-}
-
-const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/i;
-
-/** One line for something the tunnel reports, for the person watching its terminal. */
-export function formatTunnelEvent(event: TunnelEvent, style: Palette): string {
-  switch (event.type) {
-    case 'debugger-connected':
-      return `${style.green('debugger connected')} from ${event.remoteAddress} to ${event.path} (#${event.connectionId})`;
-    case 'debugger-disconnected':
-      return `${style.dim('debugger disconnected')} (#${event.connectionId})`;
-    case 'debugger-refused':
-      return `${style.yellow('debugger refused by the broker')}: ${event.status} ${event.reason}`.trimEnd();
-    case 'broker-problem':
-      return `${style.yellow('broker:')} ${event.message}`;
-    case 'broker-ok':
-      return `${style.green('broker reachable again')}`;
-  }
-}
-
-function describeReady(ready: TunnelReady, functionId: string, brokerShown: string, style: Palette): string {
-  return [
-    `Tunnel for ${style.bold(functionId)} listening on ${style.bold(ready.address)} (broker ${brokerShown}).`,
-    `  chrome://inspect  add ${style.bold(`localhost:${ready.port}`)} under "Discover network targets"`,
-    `  node inspect      ${style.cyan(`node inspect ${ready.address}`)}`,
-    `  VS Code           attach with "address": "localhost", "port": ${ready.port}, "autoAttachChildProcesses": false`,
-    `  DevTools          ${ready.devtools}`,
-    style.dim('Debuggers connect here without a token, as to `node --inspect`. Press Ctrl+C to stop.'),
-  ].join('\n');
-}
+import { DEFAULT_TUNNEL_HOST, DEFAULT_TUNNEL_PORT, isLoopbackHost } from '../tunnel-defaults.js';
+import { describeTunnelReady, formatTunnelEvent, type TunnelReady } from '../tunnel-output.js';
+import type { Tunnel } from '../tunnel-server.js';
 
 interface TunnelOptions {
   readonly fn: string;
@@ -92,7 +53,7 @@ Examples:
       const broker = resolveDebuggerBroker(options.broker, context.env);
       const port = parsePort(options.port, '--port', true);
       const token = tokenFor('debugger', functionId, { auth: options.auth, env: context.env });
-      if (!LOOPBACK.test(options.host)) {
+      if (!isLoopbackHost(options.host)) {
         output.warn(
           `--host ${options.host} is not loopback: anyone who can reach it can debug ${functionId} without a token`,
         );
@@ -116,7 +77,7 @@ Examples:
           devtools: devtoolsFrontendUrl(tunnel.functionTarget, false),
         };
         if (options.json) output.jsonLine(ready);
-        else output.line(describeReady(ready, functionId, brokerArgument(broker), output.style));
+        else output.line(describeTunnelReady(ready, functionId, brokerArgument(broker), output.style));
         // A first look at the broker, so a wrong secret or address shows now rather than when a debugger comes.
         tunnel.checkBroker().then(
           (count) =>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { shellQuote } from '../shell.js';
-import { buildFunctionEnvironment, formatFunctionEnvironment } from './env.js';
+import { buildFunctionEnvironment, formatFunctionEnvironment } from './function-environment.js';
+import { shellQuote } from './shell.js';
 
 const variables = buildFunctionEnvironment('orders-api', 'broker.example.com:8080', 'ld1.lambda.abc_-');
 

@@ -1,8 +1,8 @@
 import { deriveToken, generateSecret } from '@lambda-debug/broker';
 import { describe, expect, it } from 'vitest';
-import { parseBrokerAddress } from '../broker-address.js';
-import { createPalette } from '../output.js';
-import { buildAttachInstructions, formatAttachInstructions } from './url.js';
+import { buildAttachInstructions, formatAttachInstructions } from './attach-instructions.js';
+import { parseBrokerAddress } from './broker-address.js';
+import { createPalette } from './output.js';
 
 const secret = generateSecret();
 const token = deriveToken(secret, 'debugger', 'orders-api');

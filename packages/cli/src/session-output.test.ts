@@ -1,7 +1,7 @@
 import type { SessionEvent, SessionSummary } from '@lambda-debug/shim-protocol';
 import { describe, expect, it } from 'vitest';
-import { createPalette } from '../output.js';
-import { formatRemaining, formatSessionEvent, formatSessionTable } from './sessions.js';
+import { createPalette } from './output.js';
+import { formatRemaining, formatSessionEvent, formatSessionTable } from './session-output.js';
 
 const plain = createPalette(false);
 const waiting: SessionSummary = {
