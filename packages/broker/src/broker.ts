@@ -10,6 +10,7 @@ import type { BrokerContext } from './context.js';
 import { DebuggerEndpoint } from './debugger-endpoint.js';
 import { BrokerConfigError } from './errors.js';
 import { guarded } from './guarded.js';
+import { answerHealthCheck } from './health.js';
 import { HeartbeatMonitor } from './heartbeat.js';
 import { writeRefusal } from './http-guard.js';
 import { LambdaEndpoint } from './lambda-endpoint.js';
@@ -219,9 +220,10 @@ class Broker implements BrokerHandle {
   ): Server {
     const { limits } = this.#options;
     const logger = this.#logger.child({ port: name });
-    const server = createServer({ maxHeaderSize: limits.maxHeaderBytes }, (req, res) =>
-      guarded(logger, 'http request', onRequest, () => res.destroy())(req, res),
-    );
+    const server = createServer({ maxHeaderSize: limits.maxHeaderBytes }, (req, res) => {
+      if (answerHealthCheck(req, res)) return;
+      guarded(logger, 'http request', onRequest, () => res.destroy())(req, res);
+    });
     server.maxConnections = limits.maxConnectionsPerPort;
     server.headersTimeout = limits.handshakeTimeoutMs;
     server.requestTimeout = limits.handshakeTimeoutMs * 2;
