@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { STATUS_CODES } from 'node:http';
-import { isIP } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { normalizeHostName, normalizeOrigin } from './options.js';
+import { judgeHostHeader } from '@lambda-debug/shim-protocol';
+import { normalizeOrigin } from './options.js';
 
 /** A request refused before it reached any endpoint: the HTTP status and a message that says what to do. */
 export interface Refusal {
@@ -26,43 +26,31 @@ export function parseRequestTarget(url: string | undefined): RequestTarget {
   return { segments: path.split('/').filter((segment) => segment !== ''), query };
 }
 
-/** The host name of a Host header value, without port or IPv6 brackets; `undefined` when malformed. */
-export function hostNameOf(hostHeader: string): string | undefined {
-  if (hostHeader.startsWith('[')) {
-    const end = hostHeader.indexOf(']');
-    if (end < 0) return undefined;
-    const rest = hostHeader.slice(end + 1);
-    if (rest !== '' && !/^:\d{1,5}$/.test(rest)) return undefined;
-    return hostHeader.slice(1, end);
-  }
-  const colon = hostHeader.indexOf(':');
-  if (colon < 0) return hostHeader;
-  if (!/^\d{1,5}$/.test(hostHeader.slice(colon + 1))) return undefined;
-  return hostHeader.slice(0, colon);
-}
-
 /**
- * DNS rebinding guard for the debugger port: a page on an attacker's domain that re-points its name at the
- * broker still sends its own name in Host. IP literals and `localhost` cannot be rebound; other names must be
- * configured (`allowedHosts`). The same rule as Node's own inspector, plus the configured public names.
+ * DNS rebinding guard for the debugger port (the rule itself: shim-protocol's `judgeHostHeader`, shared with the
+ * CLI's tunnel), plus the configured public names. Unlike Node's inspector the broker requires a Host header:
+ * every HTTP/1.1 client sends one.
  */
 export function checkHost(
   hostHeader: string | undefined,
   allowedHosts: ReadonlySet<string>,
 ): Refusal | undefined {
-  if (hostHeader === undefined || hostHeader === '') {
-    return { status: 400, message: 'A Host header is required.' };
+  const verdict = judgeHostHeader(hostHeader, allowedHosts);
+  switch (verdict.kind) {
+    case 'allowed':
+      return undefined;
+    case 'missing':
+      return { status: 400, message: 'A Host header is required.' };
+    case 'malformed':
+      return { status: 400, message: 'The Host header is malformed.' };
+    case 'not-allowed':
+      return {
+        status: 403,
+        message:
+          `Host "${verdict.name.slice(0, 253)}" is not allowed on the debugger port. Connect by IP address or ` +
+          'localhost, or start the broker with --allowed-host <name> for a public name.',
+      };
   }
-  const name = hostNameOf(hostHeader);
-  if (name === undefined) return { status: 400, message: 'The Host header is malformed.' };
-  const normalized = normalizeHostName(name);
-  if (isIP(normalized) !== 0 || normalized === 'localhost' || allowedHosts.has(normalized)) return undefined;
-  return {
-    status: 403,
-    message:
-      `Host "${name.slice(0, 253)}" is not allowed on the debugger port. Connect by IP address or localhost, ` +
-      'or start the broker with --allowed-host <name> for a public name.',
-  };
 }
 
 /**

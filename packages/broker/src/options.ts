@@ -1,4 +1,4 @@
-import { MAX_FRAME_BYTES } from '@lambda-debug/shim-protocol';
+import { MAX_FRAME_BYTES, normalizeHostName } from '@lambda-debug/shim-protocol';
 import type { Logger } from 'winston';
 import { BrokerConfigError } from './errors.js';
 import { createBrokerLogger } from './logger.js';
@@ -139,11 +139,6 @@ function resolveLimits(overrides: Partial<BrokerLimits> | undefined): Readonly<B
     throw invalid(`maxFrameBytes may not exceed the protocol's MAX_FRAME_BYTES (${MAX_FRAME_BYTES})`);
   }
   return Object.freeze(limits);
-}
-
-/** Host names are compared without case and without a trailing dot. */
-export function normalizeHostName(name: string): string {
-  return name.trim().toLowerCase().replace(/\.$/, '');
 }
 
 /** Origins are compared by scheme, host and port, without case and without a trailing slash. */
