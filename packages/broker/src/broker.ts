@@ -12,7 +12,7 @@ import { BrokerConfigError } from './errors.js';
 import { guarded } from './guarded.js';
 import { answerHealthCheck } from './health.js';
 import { HeartbeatMonitor } from './heartbeat.js';
-import { writeRefusal } from './http-guard.js';
+import { listenForSocketErrors, writeRefusal } from './http-guard.js';
 import { LambdaEndpoint } from './lambda-endpoint.js';
 import { redactingLogger } from './logger.js';
 import {
@@ -220,6 +220,9 @@ class Broker implements BrokerHandle {
   ): Server {
     const { limits } = this.#options;
     const logger = this.#logger.child({ port: name });
+    // One listener for every socket of this port; a reset peer is routine, not a broker failure.
+    const onSocketError = (error: NodeJS.ErrnoException) =>
+      logger.debug('socket error', { code: error.code, error: error.message });
     const server = createServer({ maxHeaderSize: limits.maxHeaderBytes }, (req, res) => {
       if (answerHealthCheck(req, res)) return;
       guarded(logger, 'http request', onRequest, () => res.destroy())(req, res);
@@ -227,10 +230,12 @@ class Broker implements BrokerHandle {
     server.maxConnections = limits.maxConnectionsPerPort;
     server.headersTimeout = limits.handshakeTimeoutMs;
     server.requestTimeout = limits.handshakeTimeoutMs * 2;
-    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
-      guarded(logger, 'upgrade', onUpgrade, () => socket.destroy())(req, socket, head),
-    );
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      listenForSocketErrors(socket, onSocketError);
+      guarded(logger, 'upgrade', onUpgrade, () => socket.destroy())(req, socket, head);
+    });
     server.on('connection', (socket: Socket) => {
+      listenForSocketErrors(socket, onSocketError);
       this.#tcp.add(socket);
       socket.setNoDelay(true);
       socket.once('close', () => {

@@ -83,6 +83,17 @@ export function presentedToken(req: IncomingMessage, query: URLSearchParams): st
 }
 
 /**
+ * Gives `socket` the `'error'` listener `onError` unless it has it already. Node's HTTP server removes its own
+ * socket error handler before it emits `'upgrade'`, and `ws` adds one only inside `handleUpgrade`: a refusal
+ * written in between to a peer that reset the connection would otherwise raise an unhandled `'error'` and end
+ * the process. Called for every socket the moment the broker sees it (`'connection'`, then `'upgrade'`, whose
+ * socket differs from the TCP one under TLS).
+ */
+export function listenForSocketErrors(socket: Duplex, onError: (error: Error) => void): void {
+  if (!socket.listeners('error').includes(onError)) socket.on('error', onError);
+}
+
+/**
  * Refuses a raw request (an upgrade, or one the HTTP parser rejected) with a plain HTTP response and destroys the socket, the way `ws` answers a bad
  * handshake: the client sees the status and the reason instead of a reset connection.
  */
