@@ -1,5 +1,6 @@
 import type { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer, Server as TlsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { SessionSummary } from '@lambda-debug/shim-protocol';
@@ -24,6 +25,7 @@ import {
 import { FlowController } from './relay.js';
 import { SessionRegistry } from './session-registry.js';
 import { TrackedTimers } from './timers.js';
+import { type BrokerTlsOptions, type CheckedTls, checkTls, isLoopbackHost } from './tls.js';
 
 /** Counts of everything the broker holds; after every peer left, all are zero. */
 export interface BrokerStats {
@@ -51,6 +53,14 @@ export interface BrokerHandle {
   readonly events: EventEmitter;
   /** The limits in force. */
   readonly limits: Readonly<BrokerLimits>;
+  /** True when both ports speak TLS (`wss://`, `https://`). */
+  readonly secure: boolean;
+  /**
+   * Checks a new certificate and serves it to every connection from now on; open connections keep the one
+   * they started with, so no session is dropped. Throws a `BrokerConfigError` (and keeps the old certificate)
+   * when the new one is unusable or the broker was started without TLS.
+   */
+  reloadTls(tls: BrokerTlsOptions): void;
   /** Live sessions. */
   sessions(): SessionSummary[];
   /** What the broker holds right now. */
@@ -81,6 +91,7 @@ class Broker implements BrokerHandle {
   #admin: AdminEndpoint;
   #lambdaServer: Server;
   #debuggerServer: Server;
+  #tls: CheckedTls | undefined;
   #tcp = new Set<Socket>();
   #onIdle: (() => void) | undefined;
   #closing: Promise<void> | undefined;
@@ -90,6 +101,7 @@ class Broker implements BrokerHandle {
 
   constructor(options: ResolvedBrokerOptions) {
     this.#options = options;
+    this.#tls = options.tls;
     const logger = redactingLogger(options.logger, options.secret === undefined ? [] : [options.secret]);
     this.#logger = logger.child({ tag: 'broker' });
     const { limits } = options;
@@ -142,6 +154,25 @@ class Broker implements BrokerHandle {
     return this.#options.limits;
   }
 
+  get secure(): boolean {
+    return this.#tls !== undefined;
+  }
+
+  reloadTls(tls: BrokerTlsOptions): void {
+    if (this.#tls === undefined) {
+      throw new BrokerConfigError(
+        'invalid-tls',
+        'this broker was started without TLS; restart it with a certificate to serve TLS',
+      );
+    }
+    const checked = checkTls(tls);
+    for (const server of [this.#lambdaServer, this.#debuggerServer]) {
+      if (server instanceof TlsServer) server.setSecureContext(checked.secureContext);
+    }
+    this.#tls = checked;
+    this.#logger.info('TLS certificate reloaded', tlsFields(checked));
+  }
+
   sessions(): SessionSummary[] {
     return this.#registry.list().map((session) => session.summary());
   }
@@ -170,6 +201,12 @@ class Broker implements BrokerHandle {
       throw error;
     }
     this.#listening = true;
+    if (this.#tls === undefined && !isLoopbackHost(host)) {
+      this.#logger.warn(
+        `listening on ${host} without TLS: tokens and the functions' data cross the network in clear; ` +
+          'pass --tls-cert and --tls-key, or put a TLS-terminating proxy in front',
+      );
+    }
     if (secret === undefined) {
       this.#logger.warn(
         'AUTH IS OFF (--no-auth): anyone who can reach these ports can attach a debugger and run code in your ' +
@@ -180,6 +217,7 @@ class Broker implements BrokerHandle {
       lambda: `${this.#lambdaAddress.host}:${this.#lambdaAddress.port}`,
       debugger: `${this.#debuggerAddress.host}:${this.#debuggerAddress.port}`,
       auth: secret !== undefined,
+      ...(this.#tls === undefined ? { tls: false } : { tls: true, ...tlsFields(this.#tls) }),
       allowedHosts: [...this.#options.allowedHosts],
       allowedOrigins: [...this.#options.allowedOrigins],
     });
@@ -223,10 +261,29 @@ class Broker implements BrokerHandle {
     // One listener for every socket of this port; a reset peer is routine, not a broker failure.
     const onSocketError = (error: NodeJS.ErrnoException) =>
       logger.debug('socket error', { code: error.code, error: error.message });
-    const server = createServer({ maxHeaderSize: limits.maxHeaderBytes }, (req, res) => {
+    const handle = (req: IncomingMessage, res: ServerResponse) => {
       if (answerHealthCheck(req, res)) return;
       guarded(logger, 'http request', onRequest, () => res.destroy())(req, res);
-    });
+    };
+    const tls = this.#tls;
+    const server: Server =
+      tls === undefined
+        ? createServer({ maxHeaderSize: limits.maxHeaderBytes }, handle)
+        : createTlsServer(
+            {
+              ...tls.secureContext,
+              maxHeaderSize: limits.maxHeaderBytes,
+              handshakeTimeout: limits.handshakeTimeoutMs,
+            },
+            handle,
+          );
+    if (tls !== undefined) {
+      // A failed handshake (a client that does not trust the certificate, a port scanner) costs that socket only.
+      server.on('tlsClientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+        logger.debug('TLS handshake failed', { code: error.code, error: error.message });
+        socket.destroy();
+      });
+    }
     server.maxConnections = limits.maxConnectionsPerPort;
     server.headersTimeout = limits.handshakeTimeoutMs;
     server.requestTimeout = limits.handshakeTimeoutMs * 2;
@@ -261,6 +318,11 @@ class Broker implements BrokerHandle {
     server.on('error', (error) => logger.error('listener error', { error: error.message }));
     return server;
   }
+}
+
+/** What the logs say about a certificate: never the key, only whom it names, until when, and its fingerprint. */
+function tlsFields(tls: CheckedTls): Record<string, string> {
+  return { certificate: tls.subject, validTo: tls.validTo, fingerprint256: tls.fingerprint256 };
 }
 
 function listenOn(

@@ -206,6 +206,7 @@ export class DebuggerEndpoint {
       buildTargets(sessions, {
         // Checked by #guard; URLs point back the way the caller came.
         host: req.headers.host ?? '',
+        secure: this.#context.options.tls !== undefined,
         tokenFor: (functionId) => access.tokenFor('debugger', functionId),
         nowMs: Date.now(),
       }),

@@ -50,22 +50,28 @@ export function encodeWsParameter(value: string): string {
  */
 export function buildTargets(
   sessions: readonly Session[],
-  options: { host: string; tokenFor: (functionId: string) => string | undefined; nowMs: number },
+  options: {
+    host: string;
+    /** The broker speaks TLS: `wss://` URLs, and DevTools' `wss=` parameter. */
+    secure: boolean;
+    tokenFor: (functionId: string) => string | undefined;
+    nowMs: number;
+  },
 ): DiscoveryTarget[] {
   return sessions.map((session) => {
     const token = options.tokenFor(session.functionId);
     const address = `${options.host}/${session.functionId}/${session.sessionId}${token ? `?token=${token}` : ''}`;
     const secondsLeft = Math.max(0, Math.round((session.deadlineMs - options.nowMs) / 1000));
-    const wsParameter = encodeWsParameter(address);
+    const wsParameter = `${options.secure ? 'wss' : 'ws'}=${encodeWsParameter(address)}`;
     return {
       id: session.sessionId,
       type: 'node',
       title: `${session.functionId} ${session.requestId}`,
       description: `lambda-debug session, ${session.state}, ${secondsLeft} s left`,
       url: TARGET_URL,
-      webSocketDebuggerUrl: `ws://${address}`,
-      devtoolsFrontendUrl: `devtools://devtools/bundled/js_app.html?experiments=true&v8only=true&ws=${wsParameter}`,
-      devtoolsFrontendUrlCompat: `devtools://devtools/bundled/inspector.html?experiments=true&v8only=true&ws=${wsParameter}`,
+      webSocketDebuggerUrl: `${options.secure ? 'wss' : 'ws'}://${address}`,
+      devtoolsFrontendUrl: `devtools://devtools/bundled/js_app.html?experiments=true&v8only=true&${wsParameter}`,
+      devtoolsFrontendUrlCompat: `devtools://devtools/bundled/inspector.html?experiments=true&v8only=true&${wsParameter}`,
     };
   });
 }

@@ -3,6 +3,7 @@ export type BrokerConfigErrorCode =
   | 'missing-secret'
   | 'weak-secret'
   | 'invalid-option'
+  | 'invalid-tls'
   | 'address-in-use'
   | 'listen-failed';
 

@@ -14,4 +14,5 @@ export {
   DEFAULT_LAMBDA_PORT,
   DEFAULT_LIMITS,
 } from './options.js';
+export { type BrokerTlsOptions, isLoopbackHost } from './tls.js';
 export { deriveToken, generateSecret, MIN_SECRET_LENGTH, type TokenRole, verifyToken } from './tokens.js';

@@ -2,6 +2,7 @@ import { MAX_FRAME_BYTES, normalizeHostName } from '@lambda-debug/shim-protocol'
 import type { Logger } from 'winston';
 import { BrokerConfigError } from './errors.js';
 import { createBrokerLogger } from './logger.js';
+import { type BrokerTlsOptions, type CheckedTls, checkTls } from './tls.js';
 import { assertUsableSecret } from './tokens.js';
 
 /** Default address both listeners bind to: loopback only, so a broker started by accident is not exposed. */
@@ -88,6 +89,11 @@ export interface BrokerOptions {
   logger?: Logger;
   /** Overrides for `DEFAULT_LIMITS`. */
   limits?: Partial<BrokerLimits>;
+  /**
+   * Serve both ports over TLS with this certificate (`wss://`, `https://`); default plain. Checked before
+   * anything listens; `handle.reloadTls()` swaps it later without dropping connections.
+   */
+  tls?: BrokerTlsOptions;
 }
 
 /** Options after defaults and validation: what the rest of the broker reads. */
@@ -101,6 +107,8 @@ export interface ResolvedBrokerOptions {
   readonly allowedOrigins: ReadonlySet<string>;
   readonly logger: Logger;
   readonly limits: Readonly<BrokerLimits>;
+  /** The checked certificate, or `undefined` for plain `ws://` and `http://`. */
+  readonly tls: CheckedTls | undefined;
 }
 
 function invalid(message: string): BrokerConfigError {
@@ -163,5 +171,6 @@ export function resolveBrokerOptions(options: BrokerOptions): ResolvedBrokerOpti
     ),
     logger: options.logger ?? createBrokerLogger({}),
     limits: resolveLimits(options.limits),
+    tls: options.tls === undefined ? undefined : checkTls(options.tls),
   };
 }

@@ -164,7 +164,8 @@ export class FakeProxy {
     functionId: string,
     options: ClientOptions = {},
   ): Promise<FakeProxy> {
-    const ws = new WebSocket(`ws://127.0.0.1:${broker.lambdaAddress.port}/v1/lambda`, options);
+    const scheme = broker.secure ? 'wss' : 'ws';
+    const ws = new WebSocket(`${scheme}://127.0.0.1:${broker.lambdaAddress.port}/v1/lambda`, options);
     const proxy = new FakeProxy(ws, functionId);
     await openPromise(ws);
     return proxy;
@@ -271,7 +272,8 @@ export class TestDebugger {
     onOpen?: (client: TestDebugger) => void,
   ): Promise<TestDebugger> {
     const query = token === undefined ? '' : `?token=${encodeURIComponent(token)}`;
-    const ws = new WebSocket(`ws://127.0.0.1:${broker.debuggerAddress.port}${path}${query}`, options);
+    const scheme = broker.secure ? 'wss' : 'ws';
+    const ws = new WebSocket(`${scheme}://127.0.0.1:${broker.debuggerAddress.port}${path}${query}`, options);
     const client = new TestDebugger(ws);
     if (onOpen) ws.once('open', () => onOpen(client));
     await openPromise(ws);

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /** The `lambda-debug` binary: runs the CLI on this process's arguments, streams and signals. */
 import { ExitCode } from './errors.js';
-import { listenForProcessSignals, runCli } from './program.js';
+import { listenForProcessReload, listenForProcessSignals, runCli } from './program.js';
 
 // A reader that went away (`lambda-debug sessions --follow --json | head -1`) wants no more output: stop
 // quietly instead of dying on an unhandled EPIPE.
@@ -19,6 +19,7 @@ runCli(process.argv.slice(2), {
   env: process.env,
   stdin: () => process.stdin,
   listenForStop: listenForProcessSignals,
+  listenForReload: listenForProcessReload,
 }).then((code) => {
   // Let pending output drain and the event loop empty on its own: a forced exit could cut a piped stdout short.
   process.exitCode = code;

@@ -12,6 +12,8 @@ export interface BrokerReady {
   readonly lambdaPort: number;
   readonly debuggerPort: number;
   readonly auth: boolean;
+  /** Both ports speak TLS: the URLs are `wss://` and `https://`. */
+  readonly tls: boolean;
 }
 
 const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '[::]']);
@@ -30,13 +32,16 @@ export function formatBrokerReady(
 ): string {
   // On a wildcard address the broker's reachable name is unknown here; suggest a placeholder to fill in.
   const wildcard = WILDCARD_HOSTS.has(bindHost);
-  const lambdaAt = `${wildcard ? '<address Lambdas reach>' : urlHost(bindHost)}:${ready.lambdaPort}`;
-  const debuggerAt = `${wildcard ? '<address you reach>' : urlHost(bindHost)}:${ready.debuggerPort}`;
+  // With TLS the commands need the scheme too, and the certificate's name rather than the bound address.
+  const scheme = ready.tls ? 'wss://' : '';
+  const lambdaAt = `${scheme}${wildcard ? '<address Lambdas reach>' : urlHost(bindHost)}:${ready.lambdaPort}`;
+  const debuggerAt = `${scheme}${wildcard ? '<address you reach>' : urlHost(bindHost)}:${ready.debuggerPort}`;
   const noAuth = ready.auth ? '' : ' --no-auth';
   const lines = [
     style.bold('lambda-debug broker listening'),
     `  Lambda port    ${ready.lambdaUrl}   ${style.dim('(proxies connect here)')}`,
     `  Debugger port  ${ready.debuggerUrl}   ${style.dim('(DevTools, VS Code, node inspect, lambda-debug url/sessions/tunnel)')}`,
+    `  TLS            ${ready.tls ? 'on: wss:// and https:// on both ports (SIGHUP reloads the certificate files)' : 'off'}`,
     `  Auth           ${ready.auth ? `on: tokens derived from the broker secret` : style.yellow('off (--no-auth): anyone who can reach these ports can debug')}`,
     '',
     style.bold('Next'),

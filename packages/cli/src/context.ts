@@ -29,4 +29,9 @@ export interface CommandContext {
   readonly stdin?: () => InputStream;
   /** Starts listening for a stop request; long-running commands call it once they are up. */
   listenForStop(): StopListener;
+  /**
+   * Calls `listener` on each reload request (SIGHUP) until the returned function is called. Absent where
+   * nothing can send one.
+   */
+  readonly listenForReload?: (listener: () => void) => () => void;
 }

@@ -52,6 +52,8 @@ export interface CliHost {
   readonly stdin?: () => InputStream;
   /** Starts listening for Ctrl+C / SIGTERM; the binary listens to the process's signals. */
   readonly listenForStop: () => StopListener;
+  /** Reload requests (SIGHUP), for `broker start`'s certificates; absent means none can arrive. */
+  readonly listenForReload?: (listener: () => void) => () => void;
 }
 
 /** Listens for SIGINT and SIGTERM on this process. After `dispose`, a second Ctrl+C stops the process at once. */
@@ -68,6 +70,14 @@ export function listenForProcessSignals(): StopListener {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
     },
+  };
+}
+
+/** Calls `listener` on every SIGHUP to this process until the returned function is called. */
+export function listenForProcessReload(listener: () => void): () => void {
+  process.on('SIGHUP', listener);
+  return () => {
+    process.off('SIGHUP', listener);
   };
 }
 
@@ -161,6 +171,7 @@ export async function runCli(argv: readonly string[], host: CliHost): Promise<Ex
     env: host.env,
     ...(host.stdin === undefined ? {} : { stdin: host.stdin }),
     listenForStop: host.listenForStop,
+    ...(host.listenForReload === undefined ? {} : { listenForReload: host.listenForReload }),
   };
   try {
     await createProgram(context).parseAsync([...argv], { from: 'user' });

@@ -12,6 +12,8 @@ import { type BrokerReady, formatBrokerReady, LOG_FORMATS, urlHost } from '../br
 import type { CommandContext } from '../context.js';
 import { readSecretFile, SECRET_ENV, secretFromEnv } from '../credentials.js';
 import { RuntimeFailure, UsageError } from '../errors.js';
+import type { Output } from '../output.js';
+import { readTlsFiles, type TlsMaterial, wantsTls } from '../tls-files.js';
 
 interface BrokerStartOptions {
   readonly host?: string;
@@ -24,6 +26,9 @@ interface BrokerStartOptions {
   readonly allowedHost?: string[];
   readonly allowedOrigin?: string[];
   readonly json?: boolean;
+  readonly tlsCert?: string;
+  readonly tlsKey?: string;
+  readonly tlsCa?: string;
 }
 
 async function resolveSecret(
@@ -57,6 +62,19 @@ function explainStartFailure(error: unknown, broker: BrokerModule): unknown {
       return new RuntimeFailure(error.message, '', { cause: error });
     default:
       return new UsageError(error.message, '', { cause: error });
+  }
+}
+
+/**
+ * SIGHUP: reads the certificate files again and serves them to new connections; live sessions keep theirs.
+ * A file that is missing or wrong leaves the current certificate in place, with one line that says why.
+ */
+async function reloadTls(handle: BrokerHandle, options: BrokerStartOptions, output: Output): Promise<void> {
+  try {
+    handle.reloadTls(await readTlsFiles(options));
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    output.warn(`SIGHUP: kept the current TLS certificate: ${why}`);
   }
 }
 
@@ -100,6 +118,15 @@ export function registerBrokerCommand(program: Command, context: CommandContext)
       'a web origin allowed to open debugger sockets (repeatable)',
       collectRepeated,
     )
+    .option(
+      '--tls-cert <file>',
+      'serve both ports over TLS with this PEM certificate (chain: certificate first)',
+    )
+    .option('--tls-key <file>', 'the PEM private key of --tls-cert')
+    .option(
+      '--tls-ca <file>',
+      'PEM CA or intermediate certificates sent with --tls-cert (it must be issued by one)',
+    )
     .option('--log-level <level>', `log level: ${BROKER_LOG_LEVELS.join(', ')}`, 'info')
     .option(
       '--log-format <format>',
@@ -107,7 +134,7 @@ export function registerBrokerCommand(program: Command, context: CommandContext)
     )
     .option(
       '--json',
-      'print one JSON line { lambdaUrl, debuggerUrl, lambdaPort, debuggerPort, auth } once listening',
+      'print one JSON line { lambdaUrl, debuggerUrl, lambdaPort, debuggerPort, auth, tls } once listening',
     )
     .addHelpText(
       'after',
@@ -116,6 +143,8 @@ Examples:
   $ export ${SECRET_ENV}="$(lambda-debug secret)"
   $ lambda-debug broker start
   $ lambda-debug broker start --host 0.0.0.0 --allowed-host broker.example.com --secret-file /run/secrets/lambda-debug
+  $ lambda-debug broker start --host 0.0.0.0 --tls-cert /etc/lambda-debug/cert.pem --tls-key /etc/lambda-debug/key.pem
+  $ kill -HUP <pid>    # after renewing the certificate files: new connections get the new certificate
   $ lambda-debug broker start --lambda-port 0 --debugger-port 0 --json`,
     )
     .action(async (options: BrokerStartOptions) => {
@@ -130,6 +159,7 @@ Examples:
             : 'json'
           : parseChoice(options.logFormat, '--log-format', LOG_FORMATS);
       const secret = await resolveSecret(options, context);
+      const tls: TlsMaterial | undefined = wantsTls(options) ? await readTlsFiles(options) : undefined;
       const host = options.host ?? DEFAULT_BROKER_HOST;
       const broker: BrokerModule = await import('@lambda-debug/broker');
       let handle: BrokerHandle;
@@ -143,19 +173,26 @@ Examples:
           allowedHosts: options.allowedHost ?? [],
           allowedOrigins: options.allowedOrigin ?? [],
           logger: broker.createBrokerLogger({ level, format }),
+          ...(tls === undefined ? {} : { tls }),
         });
       } catch (error) {
         throw explainStartFailure(error, broker);
       }
       const stop = context.listenForStop();
+      const stopReloading =
+        tls === undefined
+          ? undefined
+          : context.listenForReload?.(() => void reloadTls(handle, options, output));
       try {
         const { lambdaAddress, debuggerAddress } = handle;
+        const secure = tls !== undefined;
         const ready: BrokerReady = {
-          lambdaUrl: `ws://${urlHost(lambdaAddress.host)}:${lambdaAddress.port}${broker.LAMBDA_LINK_PATH}`,
-          debuggerUrl: `http://${urlHost(debuggerAddress.host)}:${debuggerAddress.port}`,
+          lambdaUrl: `${secure ? 'wss' : 'ws'}://${urlHost(lambdaAddress.host)}:${lambdaAddress.port}${broker.LAMBDA_LINK_PATH}`,
+          debuggerUrl: `${secure ? 'https' : 'http'}://${urlHost(debuggerAddress.host)}:${debuggerAddress.port}`,
           lambdaPort: lambdaAddress.port,
           debuggerPort: debuggerAddress.port,
           auth: options.auth,
+          tls: secure,
         };
         if (options.json) output.jsonLine(ready);
         else output.line(formatBrokerReady(ready, host, options.allowedHost ?? [], output.style));
@@ -168,6 +205,7 @@ Examples:
         );
       } finally {
         stop.dispose();
+        stopReloading?.();
         await handle.close();
       }
       output.note(output.errStyle.dim('broker stopped'));
