@@ -38,9 +38,9 @@ const open = new Set();
 let received = 0;
 let streaming;
 
-function connect(url) {
+function connect(url, headers = {}) {
   return new Promise((resolve, reject) => {
-    const socket = new WebSocket(url, { perMessageDeflate: false });
+    const socket = new WebSocket(url, { perMessageDeflate: false, headers });
     const timer = setTimeout(() => {
       socket.terminate();
       reject(new Error('WebSocket open timed out'));
@@ -83,10 +83,14 @@ class BenchSession {
 
   async #open({ lambdaUrl, debuggerBase, secret }, functionId) {
     this.sessionId = `${functionId}.s`;
-    this.link = await connect(lambdaUrl);
+    const lambdaToken = secret ? broker.deriveToken(secret, 'lambda', functionId) : '';
+    // The broker authenticates the link at the upgrade: the function in the path, its token in the header.
+    this.link = await connect(
+      `${lambdaUrl}/${functionId}`,
+      secret ? { Authorization: `Bearer ${lambdaToken}` } : {},
+    );
     this.link.on('message', (data) => this.#onLinkMessage(data));
     this.link.on('close', (code, reason) => this.#fail(new Error(`the link closed: ${code} ${reason}`)));
-    const lambdaToken = secret ? broker.deriveToken(secret, 'lambda', functionId) : '';
     this.link.send(
       encodeControl({
         type: 'hello',

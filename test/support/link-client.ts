@@ -32,9 +32,14 @@ export class LinkClient {
     this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
   }
 
-  /** Connects to `ws://<lambdaHostPort>/v1/lambda` and completes the hello with the function's Lambda token. */
+  /**
+   * Connects to `ws://<lambdaHostPort>/v1/lambda/<functionId>` with the function's Lambda token in the upgrade,
+   * and completes the hello with the same token.
+   */
   static async connect(lambdaHostPort: string, functionId: string, token: string): Promise<LinkClient> {
-    const socket = new WebSocket(`ws://${lambdaHostPort}/v1/lambda`);
+    const socket = new WebSocket(`ws://${lambdaHostPort}/v1/lambda/${functionId}`, {
+      headers: { Authorization: `Bearer ${token}` },
+    });
     await new Promise<void>((resolve, reject) => {
       socket.once('open', () => resolve());
       socket.once('error', reject);

@@ -3,7 +3,7 @@ export { startBroker } from './broker.js';
 export { BROKER_VERSION, type DiscoveryTarget, type VersionResponse } from './discovery.js';
 export { BrokerConfigError, type BrokerConfigErrorCode } from './errors.js';
 export { HEALTH_PATH } from './health.js';
-export { LAMBDA_LINK_PATH } from './lambda-endpoint.js';
+export { LAMBDA_LINK_PATH, MAX_PRE_HELLO_BYTES } from './lambda-endpoint.js';
 export { createBrokerLogger, LOG_LEVELS, type LogFormat, maskUrl } from './logger.js';
 export {
   type BrokerLimits,

@@ -11,6 +11,8 @@ import {
   encodeCdpFrame,
   encodeControl,
   type HelloMessage,
+  isValidFunctionId,
+  MAX_CONTROL_MESSAGE_BYTES,
   PROTOCOL_VERSION,
   type SessionEndReason,
   truncateCloseReason,
@@ -19,19 +21,46 @@ import type { Logger } from 'winston';
 import type { RawData, WebSocket } from 'ws';
 import { type BrokerContext, formatRemoteAddress } from './context.js';
 import { type GuardedPeer, listenGuarded } from './guarded.js';
-import { parseRequestTarget, sendJsonRefusal, writeRefusal } from './http-guard.js';
+import {
+  parseRequestTarget,
+  presentedToken,
+  type RequestTarget,
+  sendJsonRefusal,
+  writeRefusal,
+} from './http-guard.js';
 import type { LogLevel } from './logger.js';
 import { type ConnectionCounts, OpenConnections } from './open-connections.js';
 import { closeCodeFor } from './protocol-errors.js';
 import { asBuffer } from './relay.js';
 import type { LambdaPeer } from './session-registry.js';
 
-/** The one path proxies connect to on the Lambda port. */
+/** The path proxies connect to on the Lambda port, followed by `/<functionId>`. */
 export const LAMBDA_LINK_PATH = '/v1/lambda';
 
 /**
- * The Lambda port: proxies open one WebSocket each at `/v1/lambda`, say `hello`, then register invocations.
- * Nothing else is served here, and browsers (anything that sends an Origin) are refused outright.
+ * Bytes a proxy may send before its `hello` is accepted: one control message (`MAX_CONTROL_MESSAGE_BYTES`) plus
+ * room for frame headers (at most 14 bytes each) and a pong. `ws` takes `maxPayload` per server, not per
+ * connection, so without this count a peer could make the broker hold a frame of `maxFrameBytes` before it
+ * has said who it is.
+ */
+export const MAX_PRE_HELLO_BYTES = MAX_CONTROL_MESSAGE_BYTES + 1024;
+
+/** The function a Lambda-port request names, or why the request is not one the port serves. */
+type LinkTarget = { readonly functionId: string | undefined } | { readonly notFound: true };
+
+/** `/v1/lambda/<functionId>`, or `/v1/lambda` alone (which only a broker without auth accepts). */
+function linkTargetOf(target: RequestTarget): LinkTarget {
+  const [version, lambda, functionId, ...extra] = target.segments;
+  if (`/${version}/${lambda}` !== LAMBDA_LINK_PATH || extra.length > 0) return { notFound: true };
+  if (functionId !== undefined && !isValidFunctionId(functionId)) return { notFound: true };
+  return { functionId };
+}
+
+/**
+ * The Lambda port: proxies open one WebSocket each at `/v1/lambda/<functionId>` with their Lambda token in the
+ * upgrade (`Authorization: Bearer`, or `?token=`), say `hello`, then register invocations. A request without a
+ * valid token gets `401` and never becomes a WebSocket. Nothing else is served here, and browsers (anything that
+ * sends an Origin) are refused outright.
  */
 export class LambdaEndpoint {
   #context: BrokerContext;
@@ -51,8 +80,7 @@ export class LambdaEndpoint {
 
   /** Plain HTTP on the Lambda port: only a hint that this is a WebSocket endpoint. */
   handleRequest(req: IncomingMessage, res: ServerResponse): void {
-    const path = `/${parseRequestTarget(req.url).segments.join('/')}`;
-    if (path === LAMBDA_LINK_PATH) {
+    if (!('notFound' in linkTargetOf(parseRequestTarget(req.url)))) {
       sendJsonRefusal(res, {
         status: 426,
         message: "This is the proxies' WebSocket endpoint; connect with a WebSocket.",
@@ -61,19 +89,21 @@ export class LambdaEndpoint {
     }
     sendJsonRefusal(res, {
       status: 404,
-      message: `Proxies connect with a WebSocket to ${LAMBDA_LINK_PATH}.`,
+      message: `Proxies connect with a WebSocket to ${LAMBDA_LINK_PATH}/<functionId>.`,
     });
   }
 
-  /** A WebSocket upgrade on the Lambda port. */
+  /** A WebSocket upgrade on the Lambda port: checked, authenticated, and only then accepted. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const remoteAddress = formatRemoteAddress(req.socket.remoteAddress, req.socket.remotePort);
     if (this.#connections.closing) {
       writeRefusal(socket, { status: 503, message: 'The broker is shutting down.' });
       return;
     }
-    if (`/${parseRequestTarget(req.url).segments.join('/')}` !== LAMBDA_LINK_PATH) {
-      writeRefusal(socket, { status: 404, message: `Proxies connect to ${LAMBDA_LINK_PATH}.` });
+    const target = parseRequestTarget(req.url);
+    const link = linkTargetOf(target);
+    if ('notFound' in link) {
+      writeRefusal(socket, { status: 404, message: `Proxies connect to ${LAMBDA_LINK_PATH}/<functionId>.` });
       return;
     }
     if (req.headers.origin !== undefined) {
@@ -81,11 +111,39 @@ export class LambdaEndpoint {
       writeRefusal(socket, { status: 403, message: 'Browsers may not connect to the Lambda port.' });
       return;
     }
+    const { access } = this.#context;
+    const { functionId } = link;
+    if (access.enabled) {
+      // A token opens one function only, so the upgrade must say which function it is for.
+      const refusal =
+        functionId === undefined
+          ? {
+              status: 401,
+              message:
+                `A proxy connects to ${LAMBDA_LINK_PATH}/<functionId> with its Lambda token in the upgrade ` +
+                '(Authorization: Bearer <DEBUGGER_TOKEN>): update the proxy (@lambda-debug/proxy) in the function.',
+            }
+          : access.check('lambda', functionId, presentedToken(req, target.query));
+      if (refusal) {
+        this.#logger.warn('proxy refused at upgrade: unauthorized', { remoteAddress, functionId });
+        writeRefusal(socket, refusal);
+        return;
+      }
+    }
     this.#connections.accept(
       req,
       socket,
       head,
-      (ws, onClosed) => new LambdaConnection(this.#context, this.#logger, ws, remoteAddress, onClosed),
+      (ws, onClosed) =>
+        new LambdaConnection({
+          context: this.#context,
+          logger: this.#logger,
+          socket: ws,
+          tcp: socket,
+          linkFunctionId: functionId,
+          remoteAddress,
+          onClosed,
+        }),
     );
   }
 
@@ -108,29 +166,63 @@ class LambdaConnection implements LambdaPeer, GuardedPeer {
   #logger: Logger;
   #state: LinkState = 'awaiting-hello';
   #hello: HelloMessage | undefined;
+  /** The function named (and, with auth on, authenticated) in the upgrade; `hello` must name the same. */
+  #linkFunctionId: string | undefined;
+  /** The transport under the WebSocket, watched until `hello` is accepted (see `MAX_PRE_HELLO_BYTES`). */
+  #tcp: Duplex;
+  #preHelloBytes = 0;
   #handshakeTimer: NodeJS.Timeout | undefined;
   /** Why this link's sessions end when it closes; a dropped or misbehaving link says so. */
   #endReason: SessionEndReason = 'lambda-disconnected';
 
-  constructor(
-    context: BrokerContext,
-    logger: Logger,
-    socket: WebSocket,
-    remoteAddress: string,
-    onClosed: () => void,
-  ) {
+  constructor(init: {
+    context: BrokerContext;
+    logger: Logger;
+    socket: WebSocket;
+    tcp: Duplex;
+    linkFunctionId: string | undefined;
+    remoteAddress: string;
+    onClosed: () => void;
+  }) {
+    const { context, socket } = init;
     this.#context = context;
     this.socket = socket;
-    this.remoteAddress = remoteAddress;
-    this.#logger = logger;
-    listenGuarded(socket, this, 'lambda', onClosed);
+    this.remoteAddress = init.remoteAddress;
+    this.#logger = init.logger;
+    this.#linkFunctionId = init.linkFunctionId;
+    this.#tcp = init.tcp;
+    this.#tcp.on('data', this.#countPreHelloBytes);
+    listenGuarded(socket, this, 'lambda', init.onClosed);
     const { limits } = context.options;
     this.#handshakeTimer = context.timers.timeout(
       () => this.#fail(CloseCode.HANDSHAKE_TIMEOUT, `no hello within ${limits.handshakeTimeoutMs} ms`),
       limits.handshakeTimeoutMs,
     );
     context.heartbeat.watch(socket, this);
-    this.logLine('debug', 'proxy link opened', { remoteAddress });
+    this.logLine('debug', 'proxy link opened', { remoteAddress: init.remoteAddress });
+  }
+
+  /**
+   * Counts what arrives before `hello` is accepted, on the transport rather than per message: `ws` would
+   * otherwise buffer a frame of up to `maxFrameBytes` before the broker sees any of it.
+   */
+  #countPreHelloBytes = (chunk: Buffer): void => {
+    if (this.#state !== 'awaiting-hello') return;
+    this.#preHelloBytes += chunk.length;
+    if (this.#preHelloBytes <= MAX_PRE_HELLO_BYTES) return;
+    this.#stopCountingPreHelloBytes();
+    // Read nothing more; the close frame goes out, then the connection is cut without waiting for an answer.
+    this.#tcp.pause();
+    this.#fail(
+      CloseCode.FRAME_TOO_LARGE,
+      `more than ${MAX_PRE_HELLO_BYTES} bytes before hello (a control message is at most ${MAX_CONTROL_MESSAGE_BYTES})`,
+    );
+    this.#tcp.once('finish', () => this.#tcp.destroy());
+    this.#tcp.end();
+  };
+
+  #stopCountingPreHelloBytes(): void {
+    this.#tcp.off('data', this.#countPreHelloBytes);
   }
 
   /** The heartbeat found this proxy silent for too long (frozen or gone). */
@@ -227,6 +319,13 @@ class LambdaConnection implements LambdaPeer, GuardedPeer {
 
   #onHello(hello: HelloMessage): void {
     const { access, timers, options } = this.#context;
+    if (this.#linkFunctionId !== undefined && hello.functionId !== this.#linkFunctionId) {
+      this.#fail(
+        CloseCode.UNAUTHORIZED,
+        `hello names function ${hello.functionId}, but the link was opened for ${this.#linkFunctionId}`,
+      );
+      return;
+    }
     const refusal = access.check('lambda', hello.functionId, hello.token);
     if (refusal) {
       this.logLine('warn', 'proxy refused: unauthorized', {
@@ -238,6 +337,7 @@ class LambdaConnection implements LambdaPeer, GuardedPeer {
     }
     timers.clear(this.#handshakeTimer);
     this.#handshakeTimer = undefined;
+    this.#stopCountingPreHelloBytes();
     this.#hello = hello;
     this.#state = 'ready';
     this.sendControl({
@@ -271,6 +371,7 @@ class LambdaConnection implements LambdaPeer, GuardedPeer {
     const { timers, heartbeat, flow, registry } = this.#context;
     this.#state = 'closing';
     timers.clear(this.#handshakeTimer);
+    this.#stopCountingPreHelloBytes();
     heartbeat.unwatch(this.socket);
     flow.forget(this.socket);
     // Ends what is left; a close the broker started has ended everything already.

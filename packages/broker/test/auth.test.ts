@@ -4,6 +4,7 @@ import {
   BrokerConfigError,
   deriveToken,
   generateSecret,
+  MAX_PRE_HELLO_BYTES,
   MIN_SECRET_LENGTH,
   startBroker,
 } from '../src/index.js';
@@ -64,11 +65,15 @@ describe('starting without a usable secret', () => {
 });
 
 describe('Lambda side authentication', () => {
-  async function helloWith(token: string, functionId = 'payments') {
+  /** A raw upgrade to the Lambda port: what the broker answered, and whether it ever opened a link. */
+  async function lambdaUpgrade(path: string, headers: Record<string, string> = {}) {
     const test = await scope.broker();
-    const proxy = scope.track(await FakeProxy.open(test.broker, functionId));
-    proxy.hello(token);
-    return { test, closed: await proxy.closed };
+    const response = await rawExchange(test.broker.lambdaAddress.port, upgradeRequest(path, headers));
+    return { test, response, status: statusOf(response) };
+  }
+
+  function bearer(token: string): Record<string, string> {
+    return { Authorization: `Bearer ${token}` };
   }
 
   it('welcomes a proxy with its own Lambda token', async () => {
@@ -78,51 +83,119 @@ describe('Lambda side authentication', () => {
     await proxy.register();
   });
 
-  it('refuses a missing token with UNAUTHORIZED', async () => {
-    const { closed } = await helloWith('');
+  it('accepts the Lambda token in the query of the upgrade as well', async () => {
+    const test = await scope.broker();
+    const token = deriveToken(test.secret ?? '', 'lambda', 'payments');
+    const proxy = scope.track(
+      await FakeProxy.open(test.broker, 'payments', { path: `/v1/lambda/payments?token=${token}` }),
+    );
+    proxy.hello(token);
+    expect((await proxy.control.next()).type).toBe('welcome');
+  });
+
+  it('answers an upgrade without a token with 401 and how to get one, and never opens a WebSocket', async () => {
+    const { test, response, status } = await lambdaUpgrade('/v1/lambda/payments');
+    expect(status).toBe(401);
+    expect(response).toContain('lambda-debug env --fn payments');
+    expect(response).not.toContain('101 Switching Protocols');
+    expect(test.broker.stats().lambdaSockets).toBe(0);
+  });
+
+  it('answers a wrong token with 401', async () => {
+    const { status } = await lambdaUpgrade(
+      '/v1/lambda/payments',
+      bearer(deriveToken(generateSecret(), 'lambda', 'payments')),
+    );
+    expect(status).toBe(401);
+  });
+
+  it('answers another function’s Lambda token with 401', async () => {
+    const test = await scope.broker();
+    const response = await rawExchange(
+      test.broker.lambdaAddress.port,
+      upgradeRequest('/v1/lambda/payments', bearer(deriveToken(test.secret ?? '', 'lambda', 'refunds'))),
+    );
+    expect(statusOf(response)).toBe(401);
+  });
+
+  it('answers a debugger token with 401 that says which token is needed', async () => {
+    const test = await scope.broker();
+    const response = await rawExchange(
+      test.broker.lambdaAddress.port,
+      upgradeRequest('/v1/lambda/payments', bearer(deriveToken(test.secret ?? '', 'debugger', 'payments'))),
+    );
+    expect(statusOf(response)).toBe(401);
+    expect(response).toContain('That is a debugger token');
+  });
+
+  it('answers the admin token with 401', async () => {
+    const test = await scope.broker();
+    const response = await rawExchange(
+      test.broker.lambdaAddress.port,
+      upgradeRequest('/v1/lambda/payments', bearer(deriveToken(test.secret ?? '', 'admin'))),
+    );
+    expect(statusOf(response)).toBe(401);
+  });
+
+  it('answers an upgrade that names no function with 401 and the path to use', async () => {
+    const test = await scope.broker();
+    const token = deriveToken(test.secret ?? '', 'lambda', 'payments');
+    const response = await rawExchange(
+      test.broker.lambdaAddress.port,
+      upgradeRequest('/v1/lambda', bearer(token)),
+    );
+    expect(statusOf(response)).toBe(401);
+    expect(response).toContain('/v1/lambda/<functionId>');
+    expect(response).not.toContain(token);
+  });
+
+  it('refuses a hello with a wrong token on an authenticated link with UNAUTHORIZED', async () => {
+    const test = await scope.broker();
+    const proxy = scope.track(await FakeProxy.openAuthenticated(test.broker, test.secret, 'payments'));
+    proxy.hello('');
+    const closed = await proxy.closed;
     expect(closed.code).toBe(CloseCode.UNAUTHORIZED);
     expect(closed.reason).toContain('lambda-debug env --fn payments');
   });
 
-  it('refuses a wrong token with UNAUTHORIZED', async () => {
-    const { closed } = await helloWith(deriveToken(generateSecret(), 'lambda', 'payments'));
-    expect(closed.code).toBe(CloseCode.UNAUTHORIZED);
-  });
-
-  it('refuses another function’s Lambda token', async () => {
+  it('refuses a hello for another function than the link was opened for', async () => {
     const test = await scope.broker();
-    const proxy = scope.track(await FakeProxy.open(test.broker, 'payments'));
-    proxy.hello(deriveToken(test.secret ?? '', 'lambda', 'refunds'));
-    expect((await proxy.closed).code).toBe(CloseCode.UNAUTHORIZED);
-  });
-
-  it('refuses a debugger token in the Lambda role, and says which token is needed', async () => {
-    const test = await scope.broker();
-    const proxy = scope.track(await FakeProxy.open(test.broker, 'payments'));
-    proxy.hello(deriveToken(test.secret ?? '', 'debugger', 'payments'));
+    const proxy = scope.track(await FakeProxy.openAuthenticated(test.broker, test.secret, 'payments'));
+    proxy.hello(deriveToken(test.secret ?? '', 'lambda', 'refunds'), { functionId: 'refunds' });
     const closed = await proxy.closed;
     expect(closed.code).toBe(CloseCode.UNAUTHORIZED);
-    expect(closed.reason).toMatch(/^That is a debugger token/);
-  });
-
-  it('refuses the admin token in the Lambda role', async () => {
-    const test = await scope.broker();
-    const proxy = scope.track(await FakeProxy.open(test.broker, 'payments'));
-    proxy.hello(deriveToken(test.secret ?? '', 'admin'));
-    expect((await proxy.closed).code).toBe(CloseCode.UNAUTHORIZED);
+    expect(closed.reason).toContain('opened for payments');
   });
 
   it('closes a proxy that never says hello with HANDSHAKE_TIMEOUT', async () => {
     const test = await scope.broker({ limits: { handshakeTimeoutMs: 50 } });
-    const proxy = scope.track(await FakeProxy.open(test.broker, 'silent'));
+    const proxy = scope.track(await FakeProxy.openAuthenticated(test.broker, test.secret, 'silent'));
     expect((await proxy.closed).code).toBe(CloseCode.HANDSHAKE_TIMEOUT);
   });
 
   it('refuses anything before hello', async () => {
     const test = await scope.broker();
-    const proxy = scope.track(await FakeProxy.open(test.broker, 'eager'));
+    const proxy = scope.track(await FakeProxy.openAuthenticated(test.broker, test.secret, 'eager'));
     proxy.send({ type: 'register', sessionId: 's', requestId: 'r', deadlineMs: Date.now() + 1000 });
     expect((await proxy.closed).code).toBe(CloseCode.UNKNOWN_MESSAGE);
+  });
+
+  it('closes a link that sends more than a control message before hello with FRAME_TOO_LARGE', async () => {
+    const test = await scope.broker();
+    const proxy = scope.track(await FakeProxy.openAuthenticated(test.broker, test.secret, 'bulky'));
+    // Large enough that the broker cuts it off while it is still arriving, not after `ws` buffered it whole.
+    proxy.ws.send(`{"type":"hello","pad":"${'x'.repeat(64 * MAX_PRE_HELLO_BYTES)}"}`);
+    const closed = await proxy.closed;
+    expect(closed.code).toBe(CloseCode.FRAME_TOO_LARGE);
+    expect(closed.reason).toContain('before hello');
+  });
+
+  it('takes frames up to maxFrameBytes once hello is accepted', async () => {
+    const test = await scope.broker();
+    const { proxy, sessionId, dbg } = await scope.attachedSession(test, 'roomy');
+    const big = `{"method":"Debugger.scriptParsed","params":{"pad":"${'y'.repeat(4 * MAX_PRE_HELLO_BYTES)}"}}`;
+    proxy.sendCdp(sessionId, big);
+    expect((await dbg.messages.next()).length).toBe(big.length);
   });
 
   it('refuses a second hello on the same link', async () => {
@@ -134,7 +207,7 @@ describe('Lambda side authentication', () => {
 
   it('refuses a proxy speaking another protocol version with UNSUPPORTED_VERSION', async () => {
     const test = await scope.broker();
-    const proxy = scope.track(await FakeProxy.open(test.broker, 'future'));
+    const proxy = scope.track(await FakeProxy.openAuthenticated(test.broker, test.secret, 'future'));
     proxy.hello(deriveToken(test.secret ?? '', 'lambda', 'future'), { protocolVersion: 99 });
     const closed = await proxy.closed;
     expect(closed.code).toBe(CloseCode.UNSUPPORTED_VERSION);
@@ -142,18 +215,15 @@ describe('Lambda side authentication', () => {
   });
 
   it('refuses other paths on the Lambda port with 404 before upgrading', async () => {
-    const test = await scope.broker();
-    const response = await rawExchange(test.broker.lambdaAddress.port, upgradeRequest('/v2/lambda', {}));
-    expect(statusOf(response)).toBe(404);
+    for (const path of ['/v2/lambda', '/v1/lambda/payments/extra', '/v1/lambda/bad%20id']) {
+      const { status } = await lambdaUpgrade(path);
+      expect(status, path).toBe(404);
+    }
   });
 
   it('refuses browsers (an Origin header) on the Lambda port', async () => {
-    const test = await scope.broker();
-    const response = await rawExchange(
-      test.broker.lambdaAddress.port,
-      upgradeRequest('/v1/lambda', { Origin: 'https://evil.example' }),
-    );
-    expect(statusOf(response)).toBe(403);
+    const { status } = await lambdaUpgrade('/v1/lambda/payments', { Origin: 'https://evil.example' });
+    expect(status).toBe(403);
   });
 });
 
@@ -266,5 +336,13 @@ describe('without auth (--no-auth)', () => {
     const { sessionId } = await proxy.register();
     await scope.debugger(test, 'open');
     await proxy.nextControl('debugger-attached', sessionId);
+  });
+
+  it('accepts a link at /v1/lambda without a function in the path, named by hello alone', async () => {
+    const test = await scope.broker({ auth: false });
+    const proxy = scope.track(await FakeProxy.open(test.broker, 'unnamed', { path: '/v1/lambda' }));
+    proxy.hello('');
+    expect((await proxy.control.next()).type).toBe('welcome');
+    await proxy.register();
   });
 });

@@ -158,17 +158,40 @@ export class FakeProxy {
     });
   }
 
-  /** Opens the link without saying hello. */
+  /**
+   * Opens the link without saying hello, at `/v1/lambda/<functionId>` with `upgrade.token` (when given) as
+   * `Authorization: Bearer`. `upgrade.path` replaces the path (to test other paths).
+   */
   static async open(
     broker: BrokerHandle,
     functionId: string,
+    upgrade: { token?: string; path?: string } = {},
     options: ClientOptions = {},
   ): Promise<FakeProxy> {
+    const path = upgrade.path ?? `/v1/lambda/${functionId}`;
+    const headers = {
+      ...options.headers,
+      ...(upgrade.token === undefined ? {} : { Authorization: `Bearer ${upgrade.token}` }),
+    };
     const scheme = broker.secure ? 'wss' : 'ws';
-    const ws = new WebSocket(`${scheme}://127.0.0.1:${broker.lambdaAddress.port}/v1/lambda`, options);
+    const ws = new WebSocket(`${scheme}://127.0.0.1:${broker.lambdaAddress.port}${path}`, {
+      ...options,
+      headers,
+    });
     const proxy = new FakeProxy(ws, functionId);
     await openPromise(ws);
     return proxy;
+  }
+
+  /** Opens the link with the function's Lambda token (none when `secret` is undefined), without saying hello. */
+  static openAuthenticated(
+    broker: BrokerHandle,
+    secret: string | undefined,
+    functionId: string,
+    options: ClientOptions = {},
+  ): Promise<FakeProxy> {
+    const token = secret === undefined ? undefined : deriveToken(secret, 'lambda', functionId);
+    return FakeProxy.open(broker, functionId, token === undefined ? {} : { token }, options);
   }
 
   /** Opens the link and completes the handshake with the function's Lambda token. */
@@ -178,7 +201,7 @@ export class FakeProxy {
     functionId: string,
     options: ClientOptions = {},
   ): Promise<FakeProxy> {
-    const proxy = await FakeProxy.open(broker, functionId, options);
+    const proxy = await FakeProxy.openAuthenticated(broker, secret, functionId, options);
     proxy.hello(secret === undefined ? '' : deriveToken(secret, 'lambda', functionId));
     const welcome = await proxy.control.next();
     if (welcome.type !== 'welcome') throw new Error(`expected welcome, got ${JSON.stringify(welcome)}`);

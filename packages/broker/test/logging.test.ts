@@ -45,7 +45,13 @@ describe('logs', () => {
     await rawExchange(port, upgradeRequest(`/secretive?token=${tokens[1]}`, { Host: 'evil.example' }));
     await getJson(port, `/json/list?token=${tokens[3]}`);
     await getJson(port, `/admin/sessions?token=${tokens[1]}`);
-    const refused = scope.track(await FakeProxy.open(test.broker, 'secretive'));
+    const lambdaPort = test.broker.lambdaAddress.port;
+    await rawExchange(
+      lambdaPort,
+      upgradeRequest('/v1/lambda/secretive', { Authorization: `Bearer ${tokens[3]}` }),
+    );
+    await rawExchange(lambdaPort, upgradeRequest(`/v1/lambda/secretive?token=${tokens[4]}`, {}));
+    const refused = scope.track(await FakeProxy.openAuthenticated(test.broker, secret, 'secretive'));
     refused.hello(tokens[4] ?? '');
     await refused.closed;
 

@@ -5,6 +5,7 @@
  */
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { deriveToken } from '../src/index.js';
 import { TestScope, upgradeRequest } from './helpers.js';
 
 const scope = new TestScope();
@@ -45,16 +46,24 @@ describe('reset flood', () => {
   it('survives upgrades reset mid-refusal on every refusal path, then serves a normal session', async () => {
     const test = await scope.broker();
     const { lambdaAddress, debuggerAddress } = test.broker;
+    const lambdaToken = { Authorization: `Bearer ${deriveToken(test.secret ?? '', 'lambda', 'f1')}` };
     const refused: { port: number; request: string }[] = [
       // Debugger port: no token (401), a bad path (404), a foreign Host (403), an admin watcher without a token.
       { port: debuggerAddress.port, request: upgradeRequest('/f1', {}) },
       { port: debuggerAddress.port, request: upgradeRequest('/a/b/c', {}) },
       { port: debuggerAddress.port, request: upgradeRequest('/f1', { Host: 'evil.example' }) },
       { port: debuggerAddress.port, request: upgradeRequest('/admin/events', {}) },
-      // Lambda port: a bad path (404), a browser (403), a bad handshake (400).
+      // Lambda port: no token (401), a bad path (404), a browser (403), a bad handshake with a good token (400).
+      { port: lambdaAddress.port, request: upgradeRequest('/v1/lambda/f1', {}) },
       { port: lambdaAddress.port, request: upgradeRequest('/nope', {}) },
-      { port: lambdaAddress.port, request: upgradeRequest('/v1/lambda', { Origin: 'https://evil.example' }) },
-      { port: lambdaAddress.port, request: upgradeRequest('/v1/lambda', { 'Sec-WebSocket-Key': null }) },
+      {
+        port: lambdaAddress.port,
+        request: upgradeRequest('/v1/lambda/f1', { Origin: 'https://evil.example' }),
+      },
+      {
+        port: lambdaAddress.port,
+        request: upgradeRequest('/v1/lambda/f1', { ...lambdaToken, 'Sec-WebSocket-Key': null }),
+      },
     ];
     for (const { port, request } of refused) await resetFlood(port, request, RESETS_PER_PATH);
 

@@ -242,7 +242,7 @@ describe('close()', () => {
     await proxy.nextControl('debugger-attached', sessionId);
     const held = scope.track(await TestDebugger.attach(broker, secret, 'later'));
     await held.notice();
-    const handshaking = scope.track(await FakeProxy.open(broker, 'never-says-hello'));
+    const handshaking = scope.track(await FakeProxy.openAuthenticated(broker, secret, 'never-says-hello'));
     const watcher = new WebSocket(`ws://127.0.0.1:${broker.debuggerAddress.port}/admin/events`, {
       headers: { Authorization: `Bearer ${deriveToken(secret ?? '', 'admin')}` },
     });

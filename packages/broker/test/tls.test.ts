@@ -119,7 +119,7 @@ describe('a broker started with tls', () => {
     expect(await handshakeWith(test.broker.lambdaAddress.port, otherPki.ca)).toBe(
       'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
     );
-    await expect(FakeProxy.open(test.broker, 'stranger', { ca: otherPki.ca })).rejects.toThrow(
+    await expect(FakeProxy.open(test.broker, 'stranger', {}, { ca: otherPki.ca })).rejects.toThrow(
       /unable to verify/,
     );
     expect(test.broker.sessions().map((session) => session.sessionId)).toEqual([sessionId]);

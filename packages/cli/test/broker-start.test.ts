@@ -108,7 +108,9 @@ describe('lambda-debug broker start', () => {
     );
     const variables = JSON.parse(env.stdout) as Record<string, string>;
     expect(variables.DEBUGGER_BROKER_ADDRESS).toBe(`127.0.0.1:${ready.lambdaPort}`);
-    const proxy = await FakeProxy.open(brokerAt(ready), 'orders-api');
+    const proxy = await FakeProxy.open(brokerAt(ready), 'orders-api', {
+      token: variables.DEBUGGER_TOKEN ?? '',
+    });
     closables.push(proxy);
     proxy.hello(variables.DEBUGGER_TOKEN ?? '');
     expect((await proxy.control.next()).type).toBe('welcome');

@@ -99,7 +99,12 @@ describe('lambda-debug broker start with TLS', () => {
       { LAMBDA_DEBUG_SECRET: secret },
     );
     const variables = JSON.parse(env.stdout) as Record<string, string>;
-    const proxy = await FakeProxy.open(brokerAt(ready), 'orders', { ca: pki.ca });
+    const proxy = await FakeProxy.open(
+      brokerAt(ready),
+      'orders',
+      { token: variables.DEBUGGER_TOKEN ?? '' },
+      { ca: pki.ca },
+    );
     closables.push(proxy);
     proxy.hello(variables.DEBUGGER_TOKEN ?? '');
     expect((await proxy.control.next()).type).toBe('welcome');

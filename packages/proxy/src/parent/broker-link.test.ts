@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -25,13 +26,18 @@ const WELCOME: BrokerMessage = {
 
 /** A scripted broker: `onConnection` decides what each connection does. */
 async function scriptedBroker(
-  onConnection: (socket: WebSocket, received: ProxyMessage[], frames: Buffer[]) => void,
+  onConnection: (
+    socket: WebSocket,
+    received: ProxyMessage[],
+    frames: Buffer[],
+    upgrade: IncomingMessage,
+  ) => void,
   server?: HttpsServer,
 ): Promise<{ url: string; close: () => Promise<void> }> {
   const wss = server ? new WebSocketServer({ server }) : new WebSocketServer({ host: '127.0.0.1', port: 0 });
   if (server) await new Promise<void>((ready) => server.listen(0, '127.0.0.1', () => ready()));
   else await new Promise<void>((ready) => wss.once('listening', () => ready()));
-  wss.on('connection', (socket) => {
+  wss.on('connection', (socket, upgrade) => {
     const received: ProxyMessage[] = [];
     const frames: Buffer[] = [];
     socket.on('message', (data: Buffer) => {
@@ -39,7 +45,7 @@ async function scriptedBroker(
       if (decoded.ok && decoded.value.kind === 'control') received.push(decoded.value.message);
       frames.push(Buffer.from(data));
     });
-    onConnection(socket, received, frames);
+    onConnection(socket, received, frames, upgrade);
   });
   const address = (server ?? wss).address();
   const port = typeof address === 'object' && address ? address.port : 0;
@@ -88,11 +94,16 @@ describe('BrokerLink', () => {
 
   it('says hello with the function id, token and versions, then registers the invocation', async () => {
     let seen: ProxyMessage[] = [];
-    const { url } = await broker((socket, received) => {
+    let upgrade: IncomingMessage | undefined;
+    const { url } = await broker((socket, received, _frames, request) => {
       seen = received;
+      upgrade = request;
       friendly(socket);
     });
     const link = await BrokerLink.open(options(url));
+    // The broker authenticates the upgrade itself: the path names the function, the header carries its token.
+    expect(upgrade?.url).toBe('/v1/lambda/fn-1');
+    expect(upgrade?.headers.authorization).toBe('Bearer ld1.lambda.token');
     await link.register(
       { sessionId: 's-1', requestId: 'r-1', deadlineMs: 123, invokedFunctionArn: 'arn:x' },
       2_000,

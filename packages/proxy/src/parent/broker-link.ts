@@ -1,5 +1,6 @@
 /**
- * The proxy's WebSocket link to the broker (`ws(s)://<address>/v1/lambda`), speaking shim-protocol's lambda-link
+ * The proxy's WebSocket link to the broker (`ws(s)://<address>/v1/lambda/<functionId>`, the Lambda token in the
+ * upgrade's `Authorization` header, which the broker checks before it opens a WebSocket), speaking shim-protocol's lambda-link
  * messages: `hello` -> `welcome`, `register` -> `registered`, then debugger attach/detach notices and CDP frames
  * both ways, and `session-end` when the invocation is over. One link per invocation: Lambda freezes the process
  * between invocations, so a link kept open would only be dropped by the broker's heartbeat.
@@ -59,9 +60,10 @@ export type LinkEvent =
 
 /** How to open a link. */
 export interface BrokerLinkOptions {
+  /** The broker's proxy endpoint (`.../v1/lambda`); the link opens `<url>/<functionId>`. */
   readonly url: string;
   readonly functionId: string;
-  /** `DEBUGGER_TOKEN`: sent in `hello`, never logged. */
+  /** `DEBUGGER_TOKEN`: sent in the upgrade and in `hello`, never logged; empty for a broker without auth. */
   readonly token: string;
   readonly runtime: string;
   readonly proxyVersion: string;
@@ -102,8 +104,12 @@ export class BrokerLink {
   static open(options: BrokerLinkOptions): Promise<BrokerLink> {
     return new Promise((resolve, reject) => {
       let settled = false;
-      const socket = new WebSocket(options.url, {
+      const socket = new WebSocket(linkUrl(options.url, options.functionId), {
         ...options.socketOptions,
+        headers: {
+          ...options.socketOptions?.headers,
+          ...(options.token === '' ? {} : { Authorization: `Bearer ${options.token}` }),
+        },
         handshakeTimeout: options.timeoutMs,
         perMessageDeflate: false,
         maxPayload: MAX_FRAME_BYTES,
@@ -365,6 +371,16 @@ export class BrokerLink {
     );
     this.#emit({ type: 'closed', code, reason });
   }
+}
+
+/**
+ * `<endpoint>/<functionId>`: the broker authenticates the upgrade, and a token opens one function only, so the
+ * path names it (L7 load balancers can also route on it). Function ids are URL-safe by definition.
+ */
+function linkUrl(endpoint: string, functionId: string): string {
+  const url = new URL(endpoint);
+  url.pathname = `${url.pathname.replace(/\/+$/, '')}/${functionId}`;
+  return url.toString();
 }
 
 function rawToBuffer(data: RawData): Buffer {
