@@ -62,7 +62,7 @@ cleanup() {
     kill -KILL -- "-$broker_pid" 2>/dev/null
   fi
   if command -v buildah >/dev/null; then
-    for name in "$run_id-base" "$run_id-base-check" "$run_id-refusal" "$run_id-broker"; do
+    for name in "$run_id-base" "$run_id-base-check" "$run_id-size" "$run_id-refusal" "$run_id-broker"; do
       bah rm "$name" >/dev/null 2>&1
     done
     if [[ ${KEEP_IMAGE:-} != 1 ]]; then bah rmi "$image" >/dev/null 2>&1; fi
@@ -72,6 +72,8 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+# A command that fails outside the checks below must still say what failed, never end the run in silence.
+trap 'fail "\`$BASH_COMMAND\` failed (line $LINENO of $0)"' ERR
 
 step="checking prerequisites"
 [[ $(id -u) == 0 ]] || fail "must run as root (debootstrap and buildah's chroot isolation need it)" "run: sudo $0"
@@ -137,8 +139,13 @@ if bah inspect --type image "$base_image" >/dev/null 2>&1; then
 else
   build_base
   # Bases made for an older Node.js, npm, CA bundle or recipe are never used again.
-  bah images --format '{{.Repository}}:{{.Tag}}' | grep '^localhost/lambda-debug-base:' | grep -vxF "$base_image" |
-    while read -r stale; do bah rmi "$stale" >/dev/null 2>&1 || true; done
+  # `images --json` and its `names` are the same in buildah 1.28 (Debian 12) and current releases; `--format` fields
+  # are not (1.28 has no `.Repository`).
+  stale_bases=$(bah images --json | node -e 'let text = ""; process.stdin.on("data", (c) => (text += c)).on("end", () => {
+      for (const image of JSON.parse(text)) for (const name of image.names ?? [])
+        if (name.startsWith("localhost/lambda-debug-base:") && name !== process.argv[1]) console.log(name); })' \
+    "$base_image") || fail "buildah could not list the images in $cache_dir/storage"
+  for stale in $stale_bases; do bah rmi "$stale" >/dev/null 2>&1 || true; done
 fi
 flock -u 9
 bah from --name "$run_id-base-check" "$base_image" >/dev/null
@@ -157,7 +164,13 @@ if ! timeout "$BUILD_TIMEOUT_S" buildah --root "$cache_dir/storage" --runroot "$
 $(tail -n 30 "$work_dir/build.log")" "fix docker/Dockerfile or the build it runs, then run again"
 fi
 build_seconds=$(elapsed_since "$build_started")
-image_size=$(bah images --format '{{.Size}}' "$image")
+# The size of the image's files as `docker images` counts it (uncompressed, MB of 10^6 bytes), measured on a mounted
+# container rather than read from `images`, whose size field and rounding differ between buildah versions.
+container=$(bah from --name "$run_id-size" "$image")
+image_bytes=$(du --summarize --bytes "$(bah mount "$container")" | cut -f 1)
+bah umount "$container" >/dev/null
+bah rm "$container" >/dev/null
+image_size="$((image_bytes / 1000000)) MB"
 log "built in $build_seconds s, image size $image_size"
 
 step="checking the image configuration"
