@@ -1,17 +1,22 @@
 #!/usr/bin/env bash
-# Builds the broker image from this repository with buildah and checks that it runs: the debugger port answers
-# /json/version from the host and refuses /json/list without a token (401), `broker start` without a secret refuses
-# with exit 2, and SIGTERM stops the broker cleanly.
+# Builds the broker image from this repository with buildah and checks that it runs: `broker start` without a secret
+# refuses with exit 2; with a mounted secret file the debugger port answers /json/version from the host and refuses
+# /json/list without a token (401); a whole debugging session goes through it (docker/verify-session.mjs: a proxy in
+# the local Lambda connects, chrome-remote-interface attaches, the invocation pauses, resumes and returns); SIGTERM
+# stops the broker cleanly.
 #
 # Works without a Docker engine or an image registry: the base (Debian bookworm from debootstrap plus this machine's
 # Node.js and npm) is made locally once and cached. Needs root, buildah, debootstrap, curl, flock, and network access
-# to a Debian mirror (first run only) and to the npm registry (the image build runs `npm ci`).
+# to a Debian mirror and to the npm registry (the image build runs `npm ci`). The session runs on this machine from
+# the repository's build: `npm ci && npm run build && npm run provision` first.
 #
 #   sudo docker/verify.sh            # exit 0: image verified; non-zero: the first failure, with what to do
 #
 # Environment:
-#   LAMBDA_DEBUG_CACHE_DIR   cache root (default ~/.cache/lambda-debug); the base and buildah's storage live in
-#                            <cache>/docker-base and are kept between runs. Delete that folder to start over.
+#   LAMBDA_DEBUG_IMAGE_CACHE_DIR  where the base and buildah's storage live, kept between runs (default
+#                            ${LAMBDA_DEBUG_CACHE_DIR:-~/.cache/lambda-debug}/docker-base). Delete it to start over;
+#                            point it at an empty folder to check a cold run (the session still finds the runtimes
+#                            `npm run provision` installed under LAMBDA_DEBUG_CACHE_DIR).
 #   DEBIAN_MIRROR            Debian mirror for debootstrap (default http://deb.debian.org/debian)
 #   KEEP_IMAGE=1             keep the built image (tag printed at the end) instead of removing it
 #
@@ -29,12 +34,13 @@ readonly RUN_REFUSAL_TIMEOUT_S=60
 readonly BROKER_READY_TIMEOUT_S=60
 readonly BROKER_STOP_TIMEOUT_S=15
 readonly HTTP_TIMEOUT_S=5
+readonly SESSION_TIMEOUT_S=180
 # The image's ENTRYPOINT ends in `broker start`; these flags keep the test broker on loopback and free ports
 # (chroot isolation shares the host's network, where 8080 or 9229 may already be taken).
 readonly BROKER_TEST_ARGS=(--host 127.0.0.1 --lambda-port 0 --debugger-port 0 --json)
 
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-cache_dir="${LAMBDA_DEBUG_CACHE_DIR:-$HOME/.cache/lambda-debug}/docker-base"
+cache_dir=${LAMBDA_DEBUG_IMAGE_CACHE_DIR:-${LAMBDA_DEBUG_CACHE_DIR:-$HOME/.cache/lambda-debug}/docker-base}
 run_id="lambda-debug-verify-$$"
 image="localhost/lambda-debug-broker:verify-$$"
 work_dir=""
@@ -87,6 +93,9 @@ npm_dir="$(npm root -g)/npm"
 node_version=$(node -p 'process.versions.node')
 npm_version=$(node -p "require('$npm_dir/package.json').version")
 [[ ${node_version%%.*} -ge 20 ]] || fail "Node.js $node_version is too old for the base" "put Node.js 20 or newer on PATH"
+# The session needs the repository's build and a provisioned runtime: say so now, not after a build of minutes.
+session_check=$(node "$repo_root/docker/verify-session.mjs" --check 2>&1) ||
+  fail "the debugging session cannot run here: ${session_check#verify-session: }"
 mkdir -p "$cache_dir"
 work_dir=$(mktemp -d "$cache_dir/verify.XXXXXX")
 # Where TLS to the npm registry is intercepted (a corporate or sandbox proxy), the host trusts an extra CA through
@@ -209,7 +218,8 @@ container=$(bah from --name "$run_id-broker" "$image")
 # environment by name, and a value on its command line would show in the process list.
 secret=$(head -c 32 /dev/urandom | base64 | tr -d '=\n')
 image_uid=${image_user%%:*}
-[[ $image_uid =~ ^[0-9]+$ ]] || image_uid=$(bah run --isolation chroot "$container" -- id -u)
+# The image has no shell or `id` to look a name up with; a numeric USER is what runAsNonRoot needs anyway.
+[[ $image_uid =~ ^[0-9]+$ ]] || fail "the image's USER '$image_user' is not numeric" "keep USER 10001:10001"
 mkdir -m 0700 "$work_dir/secrets"
 (umask 077 && printf '%s\n' "$secret" >"$work_dir/secrets/lambda-debug")
 chown "$image_uid" "$work_dir/secrets" "$work_dir/secrets/lambda-debug"
@@ -245,6 +255,30 @@ list_status=$(curl --silent --output /dev/null --write-out '%{http_code}' --max-
 [[ $list_status == 401 ]] || fail "GET /json/list without a token answered $list_status instead of 401"
 log "GET /json/version -> $version"
 log "GET /json/list without a token -> $list_status"
+
+step="debugging a Lambda invocation through the broker in the image"
+lambda_port=$(sed -n 's/.*"lambdaPort":\([0-9][0-9]*\).*/\1/p' "$work_dir/broker.out" | head -n 1)
+session_started=$(date +%s)
+timeout "$SESSION_TIMEOUT_S" node "$repo_root/docker/verify-session.mjs" --lambda-port "$lambda_port" \
+  --debugger-port "$debugger_port" --secret-file "$work_dir/secrets/lambda-debug" \
+  >"$work_dir/session.out" 2>"$work_dir/session.err" ||
+  fail "the session did not go through (its output, then the broker's log, below)
+$(tail -n 40 "$work_dir/session.err")
+$(tail -n 20 "$work_dir/broker.err")"
+sed 's/^/verify: /' "$work_dir/session.err" >&2
+# The broker's own account of it, in its JSON log: registered, attached, ended as completed with a debugger.
+node -e 'const fs = require("fs");
+  const { functionId, requestId } = JSON.parse(fs.readFileSync(process.argv[1], "utf8"));
+  const events = fs.readFileSync(process.argv[2], "utf8").split("\n").filter((l) => l.startsWith("{"))
+    .map((l) => JSON.parse(l)).filter((e) => e.functionId === functionId && e.requestId === requestId);
+  const ended = events.find((e) => e.message === "session ended");
+  for (const message of ["session registered", "debugger attached", "session ended"])
+    if (!events.some((e) => e.message === message)) throw new Error(`the broker logged no "${message}"`);
+  if (ended.reason !== "completed" || ended.hadDebugger !== true)
+    throw new Error(`the session ended ${ended.reason}, hadDebugger ${ended.hadDebugger}`);' \
+  "$work_dir/session.out" "$work_dir/broker.err" 2>"$work_dir/session-log.err" ||
+  fail "the broker's log does not show the session: $(tail -n 1 "$work_dir/session-log.err")"
+log "session through the image's broker in $(elapsed_since "$session_started") s; its log shows registered, attached, completed"
 
 step="stopping the broker"
 # SIGTERM goes to the broker's own node process (found above in this script's process group): buildah answers a SIGTERM by
