@@ -32,8 +32,16 @@ const CHURN_CONCURRENCY = 20;
 const CHURN_ROUND_TRIPS = 3;
 /** Measurements per host kind. */
 const ROUNDS = { quick: 1, full: 2 };
-/** The broker's default limits are sized for a small team; the figure asks for 5,000 sessions, so raise them. */
-const BROKER_LIMITS = { maxSessions: 10_000, maxConnectionsPerPort: 12_000 };
+/**
+ * The broker's default limits are sized for a small team; the figure asks for 5,000 sessions, so raise them.
+ * Every client runs on loopback, one address, so the per-address caps go up with them.
+ */
+const BROKER_LIMITS = {
+  maxSessions: 10_000,
+  maxConnectionsPerPort: 12_000,
+  maxLambdaConnectionsPerAddress: 12_000,
+  maxDebuggerConnectionsPerAddress: 12_000,
+};
 /** How long the churn figure waits for the host to process the last closes, and how often it looks. */
 const SOCKETS_CLOSED_TIMEOUT_MS = 10_000;
 const SOCKETS_CLOSED_POLL_MS = 50;

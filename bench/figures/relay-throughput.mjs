@@ -56,7 +56,11 @@ async function streamPhase(host, clients, ratePerSession, mode) {
 }
 
 async function measureHost(kind, secret, clients, round, mode) {
-  const host = await startHost(kind, { secret: kind === 'broker' ? secret : undefined });
+  // Every client runs on loopback, one address: the per-address caps must admit all of its sessions.
+  const host = await startHost(kind, {
+    secret: kind === 'broker' ? secret : undefined,
+    limits: { maxDebuggerConnectionsPerAddress: 2 * SESSIONS, maxLambdaConnectionsPerAddress: 2 * SESSIONS },
+  });
   const target = {
     lambdaUrl: host.lambdaUrl,
     debuggerBase: host.debuggerBase,

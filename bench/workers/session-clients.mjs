@@ -25,8 +25,11 @@ import { WebSocket } from '../lib/ws.mjs';
 
 /** How long one WebSocket may take to open, and one awaited message to come. */
 const STEP_TIMEOUT_MS = 30_000;
-/** A session's deadline, far enough that the broker never ends one during a figure. */
-const SESSION_LIFETIME_MS = 60 * 60 * 1000;
+/**
+ * A session's deadline: far enough that the broker never ends one during a figure, and within the longest
+ * invocation Lambda allows (15 minutes), since the broker refuses a deadline later than that.
+ */
+const SESSION_LIFETIME_MS = 14 * 60 * 1000;
 /**
  * Events a saturating proxy keeps in flight (sent, not yet received by its debugger). Self-clocked: each event
  * received lets one more be sent, so queues stay bounded and the measure is the relay's pace, not how much a

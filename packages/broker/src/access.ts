@@ -1,3 +1,4 @@
+import { createHmac, randomBytes } from 'node:crypto';
 import type { Refusal } from './http-guard.js';
 import { claimedTokenRole, deriveToken, type TokenRole, verifyToken } from './tokens.js';
 
@@ -18,6 +19,16 @@ const HOW_TO_GET: Readonly<Record<TokenRole, (functionId: string) => string>> = 
  */
 export class AccessControl {
   #secret: string | undefined;
+  /**
+   * The debugger token of every function with sessions or held debuggers, keyed by a digest of the token under
+   * a key of this process (`#indexKey`), so `/json/list` finds a token's function with one digest and one
+   * lookup, whatever the token: a junk token costs what a valid one does, not one HMAC per active function,
+   * and the lookup's timing says nothing about the real tokens.
+   */
+  #functionByTokenDigest = new Map<string, string>();
+  /** The other direction of the same index, to drop functions that are no longer active. */
+  #tokenDigestByFunction = new Map<string, string>();
+  #indexKey = randomBytes(32);
 
   /** `secret` undefined means auth is off (`--no-auth`): everything is allowed. */
   constructor(secret: string | undefined) {
@@ -64,7 +75,7 @@ export class AccessControl {
   /**
    * What a `/json/list` caller may see. The admin token sees every session; a debugger token sees its own
    * function's. Tokens do not name their function, so the caller may say which with `?fn=`; without it the
-   * token is tried against the functions that have sessions or waiting debuggers.
+   * token is looked up among the tokens of the functions that have sessions or waiting debuggers.
    */
   discoveryScope(
     presented: string | undefined,
@@ -89,7 +100,7 @@ export class AccessControl {
         }
       );
     }
-    const functionId = activeFunctionIds.find((candidate) => this.allows('debugger', candidate, presented));
+    const functionId = this.#debuggerFunctionOf(presented, activeFunctionIds);
     if (functionId !== undefined) return { kind: 'function', functionId };
     const missing = presented === undefined || presented === '';
     return {
@@ -98,6 +109,39 @@ export class AccessControl {
         `${missing ? 'A debugger token is required' : 'The token matches no function with a live session'}: ` +
         'add ?token=<debugger token>&fn=<function id> (`lambda-debug url --fn ID` prints both).',
     };
+  }
+
+  /** The active function whose debugger token `presented` is, found with one digest (see `#functionByTokenDigest`). */
+  #debuggerFunctionOf(
+    presented: string | undefined,
+    activeFunctionIds: readonly string[],
+  ): string | undefined {
+    if (this.#secret === undefined || presented === undefined || presented === '') return undefined;
+    this.#indexDebuggerTokens(this.#secret, activeFunctionIds);
+    return this.#functionByTokenDigest.get(this.#tokenDigest(presented));
+  }
+
+  /**
+   * Brings the index to the active functions: each function's token is derived once, when it becomes active,
+   * so the work depends on how many functions came and went, never on the token a caller presents.
+   */
+  #indexDebuggerTokens(secret: string, activeFunctionIds: readonly string[]): void {
+    const active = new Set(activeFunctionIds);
+    for (const [functionId, digest] of this.#tokenDigestByFunction) {
+      if (active.has(functionId)) continue;
+      this.#tokenDigestByFunction.delete(functionId);
+      this.#functionByTokenDigest.delete(digest);
+    }
+    for (const functionId of active) {
+      if (this.#tokenDigestByFunction.has(functionId)) continue;
+      const digest = this.#tokenDigest(deriveToken(secret, 'debugger', functionId));
+      this.#tokenDigestByFunction.set(functionId, digest);
+      this.#functionByTokenDigest.set(digest, functionId);
+    }
+  }
+
+  #tokenDigest(token: string): string {
+    return createHmac('sha256', this.#indexKey).update(token).digest('base64url');
   }
 }
 

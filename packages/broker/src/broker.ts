@@ -6,6 +6,7 @@ import type { Duplex } from 'node:stream';
 import type { SessionSummary } from '@lambda-debug/shim-protocol';
 import type { Logger } from 'winston';
 import { AccessControl } from './access.js';
+import { AddressConnectionCaps } from './address-caps.js';
 import { AdminEndpoint } from './admin-endpoint.js';
 import type { BrokerContext } from './context.js';
 import { DebuggerEndpoint } from './debugger-endpoint.js';
@@ -291,6 +292,9 @@ class Broker implements BrokerHandle {
       listenForSocketErrors(socket, onSocketError);
       guarded(logger, 'upgrade', onUpgrade, () => socket.destroy())(req, socket, head);
     });
+    const caps = new AddressConnectionCaps(
+      name === 'lambda' ? limits.maxLambdaConnectionsPerAddress : limits.maxDebuggerConnectionsPerAddress,
+    );
     server.on('connection', (socket: Socket) => {
       listenForSocketErrors(socket, onSocketError);
       this.#tcp.add(socket);
@@ -299,6 +303,7 @@ class Broker implements BrokerHandle {
         this.#tcp.delete(socket);
         if (this.#tcp.size === 0) this.#onIdle?.();
       });
+      if (!caps.admit(socket)) this.#refuseOverCap(socket, name, caps.maxPerAddress, logger);
     });
     server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
       logger.debug('bad request', { code: error.code, error: error.message });
@@ -317,6 +322,23 @@ class Broker implements BrokerHandle {
     });
     server.on('error', (error) => logger.error('listener error', { error: error.message }));
     return server;
+  }
+
+  /**
+   * Answers a connection over its address's cap with `429` before reading anything from it. Logged at debug
+   * only: whoever floods the port would otherwise flood the log too.
+   */
+  #refuseOverCap(socket: Socket, port: string, maxPerAddress: number, logger: Logger): void {
+    const limit = port === 'lambda' ? 'maxLambdaConnectionsPerAddress' : 'maxDebuggerConnectionsPerAddress';
+    logger.debug('connection refused: too many from one address', {
+      remoteAddress: socket.remoteAddress,
+      [limit]: maxPerAddress,
+    });
+    socket.pause();
+    writeRefusal(socket, {
+      status: 429,
+      message: `This address already holds ${maxPerAddress} connections to the ${port} port (${limit}).`,
+    });
   }
 }
 

@@ -25,8 +25,15 @@ export const DEFAULT_ALLOWED_ORIGINS: readonly string[] = [
 export interface BrokerLimits {
   /** Live sessions across all functions; a `register` beyond this is refused with an `error` message. */
   readonly maxSessions: number;
+  /**
+   * Live sessions of one function; a `register` beyond this is refused with an `error` (`capacity`), so the
+   * holder of one function's Lambda token cannot take every session slot of the broker.
+   */
+  readonly maxSessionsPerFunction: number;
   /** Debuggers waiting for an invocation across all functions; one more is closed with `CAPACITY`. */
   readonly maxHeldDebuggers: number;
+  /** Debuggers waiting for an invocation of one function; one more is closed with `CAPACITY`. */
+  readonly maxHeldDebuggersPerFunction: number;
   /** Bytes a held debugger may send before it is paired; more closes it with `CAPACITY`. */
   readonly maxQueuedBytesPerSession: number;
   /** Bytes buffered towards a slow receiver before the sending side is paused (resumed at a quarter). */
@@ -37,6 +44,13 @@ export interface BrokerLimits {
   readonly maxHeaderBytes: number;
   /** Open TCP connections per port, WebSocket or not; more are refused by the listener. */
   readonly maxConnectionsPerPort: number;
+  /**
+   * Open TCP connections on the Lambda port from one remote address (IPv6: one /64); more get `429`. Generous,
+   * because every Lambda in a VPC reaches the broker through its NAT gateway's one address.
+   */
+  readonly maxLambdaConnectionsPerAddress: number;
+  /** Open TCP connections on the debugger port from one remote address (IPv6: one /64); more get `429`. */
+  readonly maxDebuggerConnectionsPerAddress: number;
   /** `/admin/events` watchers at once; one more is refused with 503. */
   readonly maxAdminWatchers: number;
   /** How often each peer is pinged and each session's deadline checked. */
@@ -45,7 +59,10 @@ export interface BrokerLimits {
   readonly heartbeatTimeoutMs: number;
   /** Time a proxy has to send `hello` after its WebSocket opens, and a client to send its HTTP head. */
   readonly handshakeTimeoutMs: number;
-  /** A session still open this long after its invocation's deadline is ended with reason `deadline`. */
+  /**
+   * A session still open this long after its invocation's deadline is ended with reason `deadline`; a
+   * `register` whose deadline is later than the Lambda maximum (15 minutes) plus this is refused.
+   */
   readonly deadlineGraceMs: number;
   /** Time `close()` gives peers to finish the WebSocket closing handshake before their sockets are destroyed. */
   readonly shutdownGraceMs: number;
@@ -54,12 +71,16 @@ export interface BrokerLimits {
 /** The documented defaults for `BrokerLimits`. */
 export const DEFAULT_LIMITS: Readonly<BrokerLimits> = Object.freeze({
   maxSessions: 1000,
+  maxSessionsPerFunction: 100,
   maxHeldDebuggers: 100,
+  maxHeldDebuggersPerFunction: 10,
   maxQueuedBytesPerSession: 4 * 1024 * 1024,
   relayHighWaterBytes: 1024 * 1024,
   maxFrameBytes: MAX_FRAME_BYTES,
   maxHeaderBytes: 16 * 1024,
   maxConnectionsPerPort: 4096,
+  maxLambdaConnectionsPerAddress: 1024,
+  maxDebuggerConnectionsPerAddress: 64,
   maxAdminWatchers: 32,
   heartbeatIntervalMs: 15_000,
   heartbeatTimeoutMs: 45_000,

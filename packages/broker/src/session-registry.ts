@@ -4,6 +4,7 @@ import {
   CloseCode,
   type CloseCodeValue,
   type DebuggerDetachReason,
+  LAMBDA_MAX_TIMEOUT_MS,
   type ProxySessionEndMessage,
   type RegisterMessage,
   type SessionEndReason,
@@ -117,7 +118,7 @@ const DEBUGGER_CLOSE_FOR_END: Readonly<Record<SessionEndReason, { code: CloseCod
 };
 
 /** The result of a `register`, as the proxy is told. */
-export type RegisterOutcome = 'registered' | 'duplicate-session' | 'capacity';
+export type RegisterOutcome = 'registered' | 'duplicate-session' | 'capacity' | 'deadline-too-far';
 
 /**
  * Every live session and held debugger, and the rules that pair them. All pairing decisions happen here, in
@@ -200,7 +201,41 @@ export class SessionRegistry {
       });
       return 'capacity';
     }
+    const { maxSessionsPerFunction, deadlineGraceMs } = this.#limits;
+    if (this.#byFunction.count(lambda.functionId) >= maxSessionsPerFunction) {
+      this.#logger.warn('session refused: function at capacity', {
+        functionId: lambda.functionId,
+        sessionId,
+        maxSessionsPerFunction,
+      });
+      lambda.sendControl({
+        type: 'error',
+        code: 'capacity',
+        sessionId,
+        message: `function ${lambda.functionId} already has ${maxSessionsPerFunction} sessions (maxSessionsPerFunction); try again later`,
+      });
+      return 'capacity';
+    }
     const now = Date.now();
+    // No invocation outlives Lambda's maximum; a later deadline would keep the session (and its slot) forever.
+    const latestDeadlineMs = now + LAMBDA_MAX_TIMEOUT_MS + deadlineGraceMs;
+    if (message.deadlineMs > latestDeadlineMs) {
+      this.#logger.warn('session refused: deadline too far', {
+        functionId: lambda.functionId,
+        sessionId,
+        deadlineInMs: message.deadlineMs - now,
+      });
+      lambda.sendControl({
+        type: 'error',
+        code: 'deadline-too-far',
+        sessionId,
+        message:
+          `the deadline is ${Math.round((message.deadlineMs - now) / 1000)} s away; an invocation runs at most ` +
+          `${LAMBDA_MAX_TIMEOUT_MS / 1000} s (plus ${deadlineGraceMs / 1000} s for clock skew, deadlineGraceMs): ` +
+          "send the invocation's own deadline",
+      });
+      return 'deadline-too-far';
+    }
     const session = new Session(lambda, message, now);
     this.#sessions.set(sessionId, session);
     this.#byFunction.add(session.functionId, session);
@@ -300,6 +335,19 @@ export class SessionRegistry {
         CloseCode.CAPACITY,
         'too many debuggers waiting',
         `the broker already holds ${this.#limits.maxHeldDebuggers} waiting debuggers (maxHeldDebuggers)`,
+      );
+      return;
+    }
+    const { maxHeldDebuggersPerFunction } = this.#limits;
+    if ((this.#held.get(target.functionId)?.length ?? 0) >= maxHeldDebuggersPerFunction) {
+      this.#logger.warn('debugger refused: too many held debuggers for the function', {
+        functionId: target.functionId,
+        maxHeldDebuggersPerFunction,
+      });
+      peer.close(
+        CloseCode.CAPACITY,
+        'too many debuggers waiting for this function',
+        `${maxHeldDebuggersPerFunction} debuggers already wait for ${target.functionId} (maxHeldDebuggersPerFunction)`,
       );
       return;
     }
@@ -506,6 +554,13 @@ class MemberIndex<K, V extends object> {
   /** Keys that have members. */
   keys(): IterableIterator<K> {
     return this.#entries.keys();
+  }
+
+  /** How many members `key` has. */
+  count(key: K): number {
+    const entry = this.#entries.get(key);
+    if (entry === undefined) return 0;
+    return entry instanceof Set ? entry.size : 1;
   }
 
   /** A copy of `key`'s members, oldest first: callers may change the index while they walk it. */

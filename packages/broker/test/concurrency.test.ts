@@ -10,7 +10,14 @@ const COMMANDS_PER_DEBUGGER = 10;
 
 describe('many sessions at once', () => {
   it(`relays ${FUNCTIONS * INVOCATIONS_PER_FUNCTION} simultaneous sessions without cross-talk`, async () => {
-    const test = await scope.broker({ limits: { maxSessions: 1000 } });
+    // Every client runs on loopback: one address, so the per-address caps are raised with the session count.
+    const test = await scope.broker({
+      limits: {
+        maxSessions: 1000,
+        maxLambdaConnectionsPerAddress: 2000,
+        maxDebuggerConnectionsPerAddress: 2000,
+      },
+    });
 
     // Every invocation on its own link, several per function, all registered before any debugger comes.
     const proxies: FakeProxy[] = [];

@@ -7,6 +7,9 @@ export const PROTOCOL_VERSION = 1;
  */
 export const MAX_FRAME_BYTES = 64 * 1024 * 1024;
 
+/** Longest a Lambda invocation can run (the Lambda service maximum, 15 minutes); a later deadline is not real. */
+export const LAMBDA_MAX_TIMEOUT_MS = 15 * 60 * 1000;
+
 /** Largest control (JSON) message. Control messages are small; anything bigger is an attack or a bug. */
 export const MAX_CONTROL_MESSAGE_BYTES = 64 * 1024;
 
