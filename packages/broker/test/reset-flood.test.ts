@@ -6,13 +6,17 @@
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { deriveToken } from '../src/index.js';
-import { TestScope, upgradeRequest } from './helpers.js';
+import { TestScope, upgradeRequest, waitUntilIdle } from './helpers.js';
+import { encodeFrame, inLanes, rawUpgrade, SeededRandom } from './raw-peers.js';
 
 const scope = new TestScope();
 afterEach(() => scope.cleanup());
 
-/** How many reset upgrades each path gets: the crash showed up on the second of a few thousand. */
-const RESETS_PER_PATH = 1_000;
+/** How many reset upgrades each refusal path gets (4,000 in all): the crash showed up on the second of a few thousand. */
+const RESETS_PER_PATH = 500;
+
+/** How many peers reset mid-write in each way (2,000 in all). */
+const MID_WRITE_RESETS = 1_000;
 
 /** How many resets are in flight at once: enough that some land while the broker is writing its refusal. */
 const IN_FLIGHT = 50;
@@ -73,5 +77,46 @@ describe('reset flood', () => {
     expect(forwarded.sessionId).toBe(sessionId);
     proxy.sendCdp(sessionId, JSON.stringify({ id: 1, result: { result: { type: 'number', value: 2 } } }));
     expect((await dbg.reply(1)).result).toEqual({ result: { type: 'number', value: 2 } });
+  });
+
+  it('lets go of thousands of peers reset mid-write, in the request or in a frame, and ends idle', async () => {
+    const test = await scope.broker();
+    const secret = test.secret ?? '';
+    const { lambdaAddress, debuggerAddress } = test.broker;
+    const lambdaRequest = upgradeRequest('/v1/lambda/f1', {
+      Authorization: `Bearer ${deriveToken(secret, 'lambda', 'f1')}`,
+    });
+    const debuggerRequest = upgradeRequest(`/f1?token=${deriveToken(secret, 'debugger', 'f1')}`, {});
+    const random = new SeededRandom(20_261_204);
+    /** The start of a frame that claims 60 MB: the peer resets while it is still sending it. */
+    const bigFrameStart = () =>
+      encodeFrame({
+        opcode: 0x1,
+        payload: random.bytes(random.int(1, 32 * 1024)),
+        declaredLength: 60 * 1024 * 1024,
+      });
+
+    // Half an upgrade request, then a reset: the broker is still reading the head.
+    await inLanes(MID_WRITE_RESETS, IN_FLIGHT, async () => {
+      const [port, request] = random.chance(0.5)
+        ? [lambdaAddress.port, lambdaRequest]
+        : [debuggerAddress.port, debuggerRequest];
+      await writeAndReset(port, request.slice(0, random.int(1, request.length - 1)));
+    });
+    // Upgraded (a link before hello, a held debugger), then a reset in the middle of a large frame.
+    await inLanes(MID_WRITE_RESETS, 16, async (index) => {
+      const port = index % 2 === 0 ? lambdaAddress.port : debuggerAddress.port;
+      const { socket } = await rawUpgrade(port, index % 2 === 0 ? lambdaRequest : debuggerRequest);
+      await new Promise<void>((resolve) => {
+        socket.once('close', () => resolve());
+        socket.write(bigFrameStart());
+        socket.resetAndDestroy();
+      });
+    });
+
+    await waitUntilIdle(test.broker);
+    const { proxy, sessionId, dbg } = await scope.attachedSession(test, 'after-resets');
+    dbg.send({ id: 2, method: 'Debugger.enable' });
+    expect((await proxy.cdp.next()).sessionId).toBe(sessionId);
   });
 });
