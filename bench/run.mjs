@@ -51,6 +51,11 @@ const FIGURES = [
     module: './figures/relay-throughput.mjs',
     rows: ['relay_throughput', 'relay_cpu'],
   },
+  {
+    group: 'unauth_load',
+    module: './figures/unauth-load.mjs',
+    rows: ['unauth_big_frames', 'unauth_reset_upgrades', 'prehello_big_frames'],
+  },
 ];
 
 /** Figures that run the local Lambda, which needs a provisioned runtime (Node and aws-lambda-ric). */

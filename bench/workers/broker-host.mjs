@@ -4,7 +4,7 @@
  * overrides come in the environment (never on the command line, where `ps` would show the secret).
  *
  * IPC requests (each answered with the same `requestId`):
- *   { type: 'usage' }   -> { rss, heapUsed, cpuUserUs, cpuSystemUs, stats }
+ *   { type: 'usage' }   -> { rss, maxRss, heapUsed, cpuUserUs, cpuSystemUs, stats }
  *   { type: 'gc' }      -> the same, after two forced full collections
  *   { type: 'watch' }   -> from now on, every session change is sent as { type: 'session-event', ... }
  *   { type: 'close' }   -> closes the broker, answers, and exits

@@ -15,6 +15,8 @@ function usage(stats) {
   const cpu = process.cpuUsage();
   return {
     rss: memory.rss,
+    // The process's RSS high-water mark since it started (reported in KiB).
+    maxRss: process.resourceUsage().maxRSS * 1024,
     heapUsed: memory.heapUsed,
     cpuUserUs: cpu.user,
     cpuSystemUs: cpu.system,
