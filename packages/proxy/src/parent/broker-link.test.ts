@@ -276,8 +276,10 @@ describe('BrokerLink over wss://', () => {
 
   it('refuses an untrusted certificate, saying why', async () => {
     await expect(BrokerLink.open(options(url))).rejects.toMatchObject({
-      kind: 'unreachable',
-      message: expect.stringMatching(/self[- ]signed certificate/),
+      kind: 'untrusted',
+      message: expect.stringMatching(
+        /did not verify \(self[- ]signed certificate; DEPTH_ZERO_SELF_SIGNED_CERT\)/,
+      ),
     });
   });
 });

@@ -23,8 +23,10 @@ import { LINK_CLOSE_TIMEOUT_MS } from '../shared/limits.js';
 
 /** Why the link could not be opened or used. */
 export type LinkFailureKind =
-  /** Nothing listens there, DNS failed, TLS failed, or the connection broke. */
+  /** Nothing listens there, DNS failed, the TLS handshake failed, or the connection broke. */
   | 'unreachable'
+  /** The broker's certificate did not verify against Node's trust store and `NODE_EXTRA_CA_CERTS`. */
+  | 'untrusted'
   /** The broker did not answer within the connect timeout. */
   | 'timeout'
   /** The broker refused the token (close code 4010). */
@@ -77,6 +79,30 @@ function describeClose(code: number, reason: string): string {
   const label = name ? `${code} ${name}` : String(code);
   return reason ? `${label}: ${reason}` : label;
 }
+
+/**
+ * OpenSSL's verification failures as Node reports them (`error.code`), plus Node's own host name check. Any of
+ * them means the broker answered but could not prove who it is, which needs a different fix than a broker that
+ * is down.
+ */
+const CERTIFICATE_ERRORS = new Set([
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_REVOKED',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'CERT_SIGNATURE_FAILURE',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'INVALID_CA',
+  'PATH_LENGTH_EXCEEDED',
+  'INVALID_PURPOSE',
+  'HOSTNAME_MISMATCH',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
 
 function errorCode(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | undefined)?.code;
@@ -141,6 +167,15 @@ export class BrokerLink {
       });
       socket.on('error', (error) => {
         const code = errorCode(error);
+        if (code !== undefined && CERTIFICATE_ERRORS.has(code)) {
+          fail(
+            new BrokerLinkError(
+              'untrusted',
+              `the broker's TLS certificate did not verify (${error.message}; ${code})`,
+            ),
+          );
+          return;
+        }
         const detail = code === 'ECONNREFUSED' ? 'connection refused' : error.message;
         fail(
           new BrokerLinkError(

@@ -342,6 +342,8 @@ class Invocation {
         return `${where} did not answer in time (${error.message}; DEBUGGER_CONNECT_TIMEOUT_MS=${config.connectTimeoutMs})`;
       case 'unreachable':
         return `could not reach ${where} (${error.message}); check DEBUGGER_BROKER_ADDRESS and that the broker runs and is reachable from the function`;
+      case 'untrusted':
+        return `${where} is not trusted: ${error.message}; if a private CA issued its certificate, point NODE_EXTRA_CA_CERTS at that CA's PEM file in the function's environment`;
       case 'refused':
         return `${where} refused this function (${error.message})`;
       case 'protocol':
