@@ -50,7 +50,7 @@ export class DebuggableFunction {
     const logLines: string[] = [];
     const env: Record<string, string> = {
       DEBUGGER_ACTIVE: '1',
-      DEBUGGER_BROKER_ADDRESS: options.broker.lambdaHostPort,
+      DEBUGGER_BROKER_ADDRESS: options.broker.lambdaBrokerAddress,
       DEBUGGER_FUNCTION_ID: options.functionId,
       DEBUGGER_TOKEN: options.broker.lambdaToken(options.functionId),
       DEBUGGER_WAIT_MS: String(options.waitMs ?? TEST_DEBUGGER_WAIT_MS),

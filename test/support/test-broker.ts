@@ -3,7 +3,13 @@
  * log line kept in memory so a test can save them as an artefact and check that no secret or token leaked.
  */
 import { Writable } from 'node:stream';
-import { type BrokerHandle, deriveToken, generateSecret, startBroker } from '@lambda-debug/broker';
+import {
+  type BrokerHandle,
+  type BrokerTlsOptions,
+  deriveToken,
+  generateSecret,
+  startBroker,
+} from '@lambda-debug/broker';
 import { createLogger, format, transports } from 'winston';
 import { ArtifactDir } from './artifacts.js';
 
@@ -11,6 +17,8 @@ import { ArtifactDir } from './artifacts.js';
 export interface TestBrokerOptions {
   /** Origins the debugger port accepts besides DevTools' own (the test's Chromium page origin). */
   readonly allowedOrigins?: string[];
+  /** Serve both ports over TLS with this certificate. */
+  readonly tls?: BrokerTlsOptions;
 }
 
 /** A running broker with what a test needs to reach it. */
@@ -48,6 +56,7 @@ export class TestBroker {
       secret,
       allowedOrigins: options.allowedOrigins ?? [],
       logger,
+      ...(options.tls === undefined ? {} : { tls: options.tls }),
     });
     return new TestBroker(handle, secret, logLines);
   }
@@ -62,6 +71,11 @@ export class TestBroker {
     return `${this.handle.lambdaAddress.host}:${this.handle.lambdaAddress.port}`;
   }
 
+  /** `DEBUGGER_BROKER_ADDRESS`: `127.0.0.1:<lambda port>`, or `wss://127.0.0.1:<lambda port>` with TLS. */
+  get lambdaBrokerAddress(): string {
+    return this.handle.secure ? `wss://${this.lambdaHostPort}` : this.lambdaHostPort;
+  }
+
   /** The debugger token of `functionId` (what `lambda-debug url --fn` prints). */
   debuggerToken(functionId: string): string {
     return deriveToken(this.secret, 'debugger', functionId);
@@ -72,9 +86,9 @@ export class TestBroker {
     return deriveToken(this.secret, 'lambda', functionId);
   }
 
-  /** `ws://127.0.0.1:<port>/<fn>?token=...`: attaches to the function's next or waiting invocation. */
+  /** `ws://127.0.0.1:<port>/<fn>?token=...` (`wss://` with TLS): attaches to the function's next or waiting invocation. */
   functionWebSocketUrl(functionId: string): string {
-    return `ws://${this.functionTarget(functionId)}`;
+    return `${this.handle.secure ? 'wss' : 'ws'}://${this.functionTarget(functionId)}`;
   }
 
   /** The same target without its scheme, as DevTools' `ws=` parameter takes it. */
@@ -84,7 +98,7 @@ export class TestBroker {
 
   /** `http://127.0.0.1:<port>/json/list?token=...` for one function. */
   listUrl(functionId: string): string {
-    return `http://${this.debuggerHostPort}/json/list?token=${this.debuggerToken(functionId)}`;
+    return `${this.handle.secure ? 'https' : 'http'}://${this.debuggerHostPort}/json/list?token=${this.debuggerToken(functionId)}`;
   }
 
   /**

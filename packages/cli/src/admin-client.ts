@@ -12,6 +12,7 @@ import {
 import WebSocket from 'ws';
 import { type BrokerAddress, hostPort, webSocketOrigin } from './broker-address.js';
 import { BROKER_REQUEST_TIMEOUT_MS, getFromBroker, unreachableBroker } from './broker-http.js';
+import { tlsOptionsFor } from './broker-trust.js';
 import { RuntimeFailure } from './errors.js';
 
 /** Largest `/admin/events` message accepted, in bytes: one session event is a few hundred. */
@@ -104,6 +105,7 @@ export function openSessionEvents(
     headers: adminToken === undefined ? {} : { authorization: `Bearer ${adminToken}` },
     maxPayload: MAX_ADMIN_EVENT_BYTES,
     handshakeTimeout: BROKER_REQUEST_TIMEOUT_MS,
+    ...tlsOptionsFor(broker),
   });
   socket.on('message', (data, isBinary) => {
     let json: unknown;

@@ -19,20 +19,26 @@ describe('buildAttachInstructions', () => {
     expect(new URL(built.devtools).searchParams.get('ws')).toBe(`localhost:9229/orders-api?token=${token}`);
   });
 
-  it('uses wss= and wss:// for a broker behind TLS', () => {
+  it('uses wss= and wss:// for a TLS broker, with the debugger port when none is written', () => {
     const built = buildAttachInstructions(
       'orders-api',
       parseBrokerAddress('wss://debug.example.com', 9229, 'x'),
       token,
     );
-    expect(built.ws).toBe(`wss://debug.example.com/orders-api?token=${token}`);
+    expect(built.ws).toBe(`wss://debug.example.com:9229/orders-api?token=${token}`);
     expect(new URL(built.devtools).searchParams.get('wss')).toBe(
-      `debug.example.com/orders-api?token=${token}`,
+      `debug.example.com:9229/orders-api?token=${token}`,
     );
     expect(new URL(built.devtools).searchParams.has('ws')).toBe(false);
     expect(built.inspect.command).toBe(
-      'lambda-debug tunnel --fn orders-api --broker wss://debug.example.com',
+      'lambda-debug tunnel --fn orders-api --broker wss://debug.example.com:9229',
     );
+    const behind443 = buildAttachInstructions(
+      'orders-api',
+      parseBrokerAddress('https://debug.example.com:443', 9229, 'x'),
+      token,
+    );
+    expect(behind443.ws).toBe(`wss://debug.example.com:443/orders-api?token=${token}`);
   });
 
   it('points chrome://inspect at a tunnel, naming the broker only when it is not the default', () => {

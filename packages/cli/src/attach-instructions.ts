@@ -2,8 +2,8 @@
 import {
   type BrokerAddress,
   brokerArgument,
+  hostPort,
   isDefaultBroker,
-  urlAuthority,
   webSocketOrigin,
 } from './broker-address.js';
 import { devtoolsFrontendUrl } from './devtools-url.js';
@@ -48,20 +48,25 @@ export interface AttachInstructions {
 /** Where Lambda puts a function's code (`LAMBDA_TASK_ROOT`). */
 export const LAMBDA_TASK_ROOT = '/var/task';
 
-/** Builds every way to attach to `functionId` through `broker`; `token` is absent for a `--no-auth` broker. */
+/**
+ * Builds every way to attach to `functionId` through `broker`; `token` is absent for a `--no-auth` broker.
+ * `caPath` (`--ca`) is passed on to the suggested tunnel command.
+ */
 export function buildAttachInstructions(
   functionId: string,
   broker: BrokerAddress,
   token: string | undefined,
+  caPath?: string,
 ): AttachInstructions {
   const pathAndQuery = `/${functionId}${token === undefined ? '' : `?token=${encodeURIComponent(token)}`}`;
   const ws = `${webSocketOrigin(broker)}${pathAndQuery}`;
   const tunnelArgs = [`--fn ${functionId}`];
   if (!isDefaultBroker(broker)) tunnelArgs.push(`--broker ${brokerArgument(broker)}`);
+  if (caPath !== undefined) tunnelArgs.push(`--ca ${caPath}`);
   if (token === undefined) tunnelArgs.push('--no-auth');
   return {
     ws,
-    devtools: devtoolsFrontendUrl(`${urlAuthority(broker)}${pathAndQuery}`, broker.secure),
+    devtools: devtoolsFrontendUrl(`${hostPort(broker)}${pathAndQuery}`, broker.secure),
     inspect: {
       target: `localhost:${DEFAULT_TUNNEL_PORT}`,
       command: `lambda-debug tunnel ${tunnelArgs.join(' ')}`,
@@ -130,6 +135,7 @@ export function formatAttachInstructions(
   functionId: string,
   broker: BrokerAddress,
   style: Palette,
+  caPath?: string,
 ): string {
   const command = (text: string): string => style.cyan(`\`${text}\``);
   const lines = [
@@ -148,6 +154,15 @@ export function formatAttachInstructions(
       style,
     ),
   ];
+  if (broker.secure && caPath !== undefined) {
+    lines.push(
+      '',
+      style.dim(
+        `Debuggers must trust ${caPath}: add it to the system's (or Chrome's) certificate store for DevTools, ` +
+          `or set NODE_EXTRA_CA_CERTS=${caPath} for Node-based clients; the tunnel trusts it through --ca.`,
+      ),
+    );
+  }
   if (instructions.ws.includes('?token=')) {
     lines.push(
       '',

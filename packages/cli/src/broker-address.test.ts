@@ -29,12 +29,22 @@ describe('parseBrokerAddress', () => {
     expect(parseBrokerAddress(' Broker.Example.COM ', 9229, '--broker').host).toBe('broker.example.com');
   });
 
-  it('reads URLs, with the scheme deciding TLS and the standard port', () => {
+  it('reads URLs, with the scheme deciding TLS and the same default port as a plain host', () => {
     expect(parseBrokerAddress('wss://debug.example.com', 9229, '--broker')).toEqual({
       secure: true,
       host: 'debug.example.com',
-      port: 443,
+      port: 9229,
     });
+    expect(parseBrokerAddress('https://debug.example.com', 9229, '--broker').port).toBe(9229);
+    expect(parseBrokerAddress('ws://debug.example.com', 9229, '--broker').port).toBe(9229);
+    // A port equal to the scheme's standard one is still the port written, not "no port".
+    expect(parseBrokerAddress('wss://debug.example.com:443', 9229, '--broker').port).toBe(443);
+    expect(parseBrokerAddress('http://[::1]:80', 9229, '--broker')).toEqual({
+      secure: false,
+      host: '[::1]',
+      port: 80,
+    });
+    expect(parseBrokerAddress('wss://[::1]', 9229, '--broker').port).toBe(9229);
     expect(parseBrokerAddress('https://debug.example.com:8443/', 9229, '--broker')).toEqual({
       secure: true,
       host: 'debug.example.com',
@@ -59,6 +69,7 @@ describe('parseBrokerAddress', () => {
     ['wss://user:pw@host', 'credentials do not belong'],
     ['wss://host/path', 'a path does not belong'],
     ['wss://host/?token=x', 'a query or fragment'],
+    ['wss://host:0', 'is not between 1 and 65535'],
     ['host/path', 'is not a host name'],
   ])('refuses %j (%s) as a usage error naming the option', (input, why) => {
     let caught: unknown;
@@ -95,13 +106,15 @@ describe('resolveDebuggerBroker', () => {
 });
 
 describe('addresses written back out', () => {
-  it('leave out standard ports in URLs but keep them in plain --broker arguments', () => {
+  it('always carry their port, so they parse back to the same address', () => {
     const tls = parseBrokerAddress('wss://debug.example.com', 9229, '--broker');
-    expect(webSocketOrigin(tls)).toBe('wss://debug.example.com');
-    expect(brokerArgument(tls)).toBe('wss://debug.example.com');
+    expect(webSocketOrigin(tls)).toBe('wss://debug.example.com:9229');
+    expect(brokerArgument(tls)).toBe('wss://debug.example.com:9229');
+    const tls443 = parseBrokerAddress('https://debug.example.com:443', 9229, '--broker');
+    expect(webSocketOrigin(tls443)).toBe('wss://debug.example.com:443');
+    expect(parseBrokerAddress(brokerArgument(tls443), 9229, '--broker')).toEqual(tls443);
     const plain80 = parseBrokerAddress('host:80', 9229, '--broker');
-    expect(webSocketOrigin(plain80)).toBe('ws://host');
-    // Written back as host:80, so parsing it again does not fall back to 9229.
+    expect(webSocketOrigin(plain80)).toBe('ws://host:80');
     expect(parseBrokerAddress(brokerArgument(plain80), 9229, '--broker')).toEqual(plain80);
   });
 });
@@ -116,8 +129,10 @@ describe('lambdaBrokerAddress', () => {
     expect(lambdaBrokerAddress('wss://debug.example.com/lambda')).toBe('wss://debug.example.com:8080/lambda');
     expect(lambdaBrokerAddress('ws://[::1]')).toBe('ws://[::1]:8080');
     expect(lambdaBrokerAddress('ws://[::1]:9000')).toBe('ws://[::1]:9000');
-    expect(() => lambdaBrokerAddress('https://debug.example.com')).toThrow(
-      /scheme must be ws:\/\/ or wss:\/\//,
-    );
+    expect(lambdaBrokerAddress('wss://debug.example.com')).toBe('wss://debug.example.com:8080');
+    // The function speaks WebSocket: an https:// address is the same broker, written as wss://.
+    expect(lambdaBrokerAddress('https://debug.example.com:443')).toBe('wss://debug.example.com:443');
+    expect(lambdaBrokerAddress('http://debug.example.com')).toBe('ws://debug.example.com:8080');
+    expect(() => lambdaBrokerAddress('ftp://debug.example.com')).toThrow(/scheme must be/);
   });
 });

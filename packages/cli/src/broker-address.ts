@@ -1,7 +1,13 @@
 /**
  * `--broker` values. Debugger-side commands (`url`, `tunnel`, `sessions`) talk to the broker's debugger port;
  * `env` prints the address Lambdas use to reach its Lambda port. Both accept `HOST`, `HOST:PORT`, `[IPv6]:PORT`
- * or a URL; a `wss://`/`https://` URL means the broker sits behind TLS.
+ * or a URL; a `wss://`/`https://` URL means the broker speaks TLS (its own certificate, or a proxy in front).
+ *
+ * The default port rule, the same for every command and for the proxy's `DEBUGGER_BROKER_ADDRESS`: an address
+ * without a port means the broker's own port for that side, 8080 for the Lambda side and 9229 for the debugger
+ * side, whatever the scheme (none, `ws://`, `wss://`, `http://`, `https://`). Nothing assumes 443 or 80: a
+ * broker behind a proxy on 443 is written `wss://host:443`. Addresses are always written back with their port,
+ * so what the CLI prints means the same wherever it is pasted.
  */
 import { isIPv6 } from 'node:net';
 import { DEFAULT_DEBUGGER_PORT, DEFAULT_LAMBDA_PORT } from './broker-defaults.js';
@@ -17,6 +23,8 @@ export interface BrokerAddress {
   /** The host as written in a URL: IPv6 literals keep their brackets. */
   readonly host: string;
   readonly port: number;
+  /** A private CA to trust for this broker's certificate (`--ca FILE`, PEM), besides Node's own store. */
+  readonly ca?: string;
 }
 
 const ADDRESS_FORMS = 'Use HOST, HOST:PORT, [IPv6]:PORT, or a URL such as wss://broker.example.com';
@@ -63,9 +71,20 @@ function parseUrlForm(input: string, source: string, protocols: readonly string[
 }
 
 /**
- * Parses a debugger-side broker address. A plain host gets `defaultPort`; a URL without a port gets its
- * scheme's standard port (443 for `wss`/`https`, 80 for `ws`/`http`), as any URL would. `source` names where
- * the value came from (`--broker`, `LAMBDA_DEBUG_BROKER`) so the error can say which one to fix.
+ * The port written in a URL's authority, as typed: `URL` forgets a port equal to its scheme's standard one, and
+ * the default port rule must not see `wss://host:443` as `wss://host`.
+ */
+function writtenPort(text: string): string | undefined {
+  const authority = /^[^:]+:\/\/([^/?#]*)/.exec(text)?.[1] ?? '';
+  const withoutHost = authority.startsWith('[') ? authority.slice(authority.indexOf(']') + 1) : authority;
+  const colon = withoutHost.lastIndexOf(':');
+  return colon < 0 ? undefined : withoutHost.slice(colon + 1);
+}
+
+/**
+ * Parses a debugger-side broker address. Without a port, plain or URL, it gets `defaultPort` (the rule above).
+ * `source` names where the value came from (`--broker`, `LAMBDA_DEBUG_BROKER`) so the error can say which one
+ * to fix.
  */
 export function parseBrokerAddress(input: string, defaultPort: number, source: string): BrokerAddress {
   const text = input.trim();
@@ -76,7 +95,8 @@ export function parseBrokerAddress(input: string, defaultPort: number, source: s
       throw invalid(input, source, 'a path does not belong in the debugger address');
     }
     const secure = url.protocol === 'wss:' || url.protocol === 'https:';
-    const port = url.port === '' ? (secure ? 443 : 80) : Number(url.port);
+    const portText = writtenPort(text);
+    const port = portText === undefined ? defaultPort : parsePortText(portText, input, source);
     return { secure, host: checkHost(url.hostname, input, source), port };
   }
   const match = PLAIN_ADDRESS.exec(text);
@@ -110,18 +130,21 @@ export function resolveDebuggerBroker(
 
 /**
  * The value of `DEBUGGER_BROKER_ADDRESS` for `--broker` as given to `env`: `host:port` or a `ws://`/`wss://` URL
- * (path kept, for brokers behind a reverse proxy), always with an explicit port. The proxy reads a missing port
- * as 8080 even in a `wss://` URL, so writing it out shows what the function will really use.
+ * (path kept, for brokers behind a reverse proxy; `http(s)://` written as `ws(s)://`), always with an explicit
+ * port, 8080 when none is given (the rule above), so the value shows what the function will really use.
  */
 export function lambdaBrokerAddress(input: string, source = '--broker'): string {
   const text = input.trim();
   if (text === '') throw invalid(input, source, 'it is empty');
   if (URL_PREFIX.test(text)) {
-    parseUrlForm(text, source, ['ws:', 'wss:']);
-    // `URL` forgets a port equal to the scheme's default, so the written authority is read as typed.
-    const [, scheme, authority, rest] = /^([^:]+:\/\/)([^/?#]*)(.*)$/.exec(text) ?? [];
-    const hasPort = /:\d+$/.test(authority ?? '') && !(authority ?? '').endsWith(']');
-    return hasPort ? text : `${scheme}${authority}:${DEFAULT_LAMBDA_PORT}${rest}`;
+    const url = parseUrlForm(text, source, ['ws:', 'wss:', 'http:', 'https:']);
+    const secure = url.protocol === 'wss:' || url.protocol === 'https:';
+    const rest = /^[^:]+:\/\/[^/?#]*(.*)$/.exec(text)?.[1] ?? '';
+    const portText = writtenPort(text);
+    const port = portText === undefined ? DEFAULT_LAMBDA_PORT : parsePortText(portText, input, source);
+    const host = checkHost(url.hostname, input, source);
+    const path = rest.replace(/\/+$/, '');
+    return `${secure ? 'wss' : 'ws'}://${host}:${port}${path}`;
   }
   const address = parseBrokerAddress(text, DEFAULT_LAMBDA_PORT, source);
   return `${address.host}:${address.port}`;
@@ -132,24 +155,19 @@ export function hostPort(address: BrokerAddress): string {
   return `${address.host}:${address.port}`;
 }
 
-/** `host:port` as a URL writes it: the port left out when it is the scheme's standard one (443, 80). */
-export function urlAuthority(address: BrokerAddress): string {
-  return address.port === (address.secure ? 443 : 80) ? address.host : hostPort(address);
-}
-
-/** The WebSocket origin of the debugger port: `ws://host:port` or `wss://host[:port]`. */
+/** The WebSocket origin of the debugger port: `ws://host:port` or `wss://host:port`, port always written. */
 export function webSocketOrigin(address: BrokerAddress): string {
-  return `${address.secure ? 'wss' : 'ws'}://${urlAuthority(address)}`;
+  return `${address.secure ? 'wss' : 'ws'}://${hostPort(address)}`;
 }
 
-/** The HTTP origin of the debugger port: `http://host:port` or `https://host[:port]`. */
+/** The HTTP origin of the debugger port: `http://host:port` or `https://host:port`, port always written. */
 export function httpOrigin(address: BrokerAddress): string {
-  return `${address.secure ? 'https' : 'http'}://${urlAuthority(address)}`;
+  return `${address.secure ? 'https' : 'http'}://${hostPort(address)}`;
 }
 
-/** The address as a `--broker` argument, for commands the CLI suggests: `host:port` or `wss://host[:port]`. */
+/** The address as a `--broker` argument, for commands the CLI suggests: `host:port` or `wss://host:port`. */
 export function brokerArgument(address: BrokerAddress): string {
-  return address.secure ? `wss://${urlAuthority(address)}` : hostPort(address);
+  return address.secure ? `wss://${hostPort(address)}` : hostPort(address);
 }
 
 /** True for the address used when no `--broker` is given, so suggested commands can leave it out. */

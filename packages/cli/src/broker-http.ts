@@ -2,7 +2,10 @@
  * HTTP requests from the CLI to the broker's debugger port (`/json/*` for the tunnel, `/admin/sessions` for
  * `sessions`), with network failures turned into one-line errors that say what to check.
  */
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { BROKER_ENV, type BrokerAddress, hostPort, httpOrigin } from './broker-address.js';
+import { isCertificateError, tlsOptionsFor } from './broker-trust.js';
 import { RuntimeFailure, systemErrorCode } from './errors.js';
 
 /** How long the CLI waits for the broker to answer one HTTP request, in milliseconds. */
@@ -40,6 +43,13 @@ export function unreachableBroker(broker: BrokerAddress, error: unknown): Runtim
       },
     );
   }
+  if (isCertificateError(code)) {
+    return new RuntimeFailure(
+      `the broker at ${where} presented a TLS certificate that did not verify (${code})`,
+      "If a private CA issued it, pass --ca FILE with that CA's certificate (or set NODE_EXTRA_CA_CERTS)",
+      { cause: error },
+    );
+  }
   const why =
     code === 'ECONNREFUSED'
       ? 'connection refused'
@@ -61,14 +71,11 @@ export async function getFromBroker(
   }
   const headers: Record<string, string> = { accept: 'application/json' };
   if (options.bearerToken !== undefined) headers.authorization = `Bearer ${options.bearerToken}`;
-  let status: number;
-  let text: string;
+  let answer: { status: number; text: string };
   try {
     const timeout = AbortSignal.timeout(BROKER_REQUEST_TIMEOUT_MS);
     const signal = options.signal === undefined ? timeout : AbortSignal.any([timeout, options.signal]);
-    const response = await fetch(url, { headers, signal });
-    status = response.status;
-    text = await readLimitedText(response, broker);
+    answer = await requestText(broker, url, headers, signal);
   } catch (error) {
     // Cancelled by the caller: not the broker's fault, so not reported as such.
     if (options.signal?.aborted) throw error;
@@ -76,34 +83,55 @@ export async function getFromBroker(
   }
   let body: unknown;
   try {
-    body = JSON.parse(text);
+    body = JSON.parse(answer.text);
   } catch {
     body = undefined;
   }
-  return { status, body };
+  return { status: answer.status, body };
 }
 
-async function readLimitedText(response: Response, broker: BrokerAddress): Promise<string> {
-  const declared = Number(response.headers.get('content-length') ?? '0');
-  if (declared > MAX_BROKER_RESPONSE_BYTES) {
-    await response.body?.cancel();
-    throw tooLarge(broker);
-  }
-  const reader = response.body?.getReader();
-  if (!reader) return '';
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > MAX_BROKER_RESPONSE_BYTES) {
-      await reader.cancel();
-      throw tooLarge(broker);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+/**
+ * One GET over `http` or `https` (Node's trust store, plus `--ca`), its body read up to
+ * `MAX_BROKER_RESPONSE_BYTES`. Node's own modules rather than `fetch`, whose TLS trust cannot be extended per
+ * request without another dependency.
+ */
+function requestText(
+  broker: BrokerAddress,
+  url: URL,
+  headers: Record<string, string>,
+  signal: AbortSignal,
+): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const send = broker.secure ? httpsRequest : httpRequest;
+    const request = send(url, { headers, signal, agent: false, ...tlsOptionsFor(broker) }, (response) => {
+      const declared = Number(response.headers['content-length'] ?? '0');
+      if (declared > MAX_BROKER_RESPONSE_BYTES) {
+        response.destroy();
+        reject(tooLarge(broker));
+        return;
+      }
+      const chunks: Buffer[] = [];
+      let total = 0;
+      response.on('data', (chunk: Buffer) => {
+        total += chunk.length;
+        if (total > MAX_BROKER_RESPONSE_BYTES) {
+          response.destroy();
+          reject(tooLarge(broker));
+          return;
+        }
+        chunks.push(chunk);
+      });
+      response.on('end', () =>
+        resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
+      );
+      response.on('error', reject);
+    });
+    request.on('error', (error) => {
+      // An abort by the timeout surfaces as AbortError; report it as the timeout it is.
+      reject(signal.aborted && signal.reason instanceof Error ? signal.reason : error);
+    });
+    request.end();
+  });
 }
 
 function tooLarge(broker: BrokerAddress): RuntimeFailure {

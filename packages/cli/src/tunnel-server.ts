@@ -24,6 +24,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { type BrokerAddress, hostPort } from './broker-address.js';
 import { getFromBroker } from './broker-http.js';
+import { isCertificateError, tlsOptionsFor } from './broker-trust.js';
 import { devtoolsFrontendUrl } from './devtools-url.js';
 import { CliError, RuntimeFailure, systemErrorCode } from './errors.js';
 import { isAllowedHostHeader } from './host-header.js';
@@ -337,6 +338,7 @@ class TunnelServer implements Tunnel {
       path: brokerPath,
       method: 'GET',
       headers: forwardedHeaders(request, hostPort(broker)),
+      ...tlsOptionsFor(broker),
     });
     // Until the broker answers, a client that gives up must not leave a request to the broker behind.
     const abandon = (): void => {
@@ -358,7 +360,10 @@ class TunnelServer implements Tunnel {
     outgoing.on('error', (error: Error) => {
       socket.off('close', abandon);
       if (socket.destroyed) return;
-      const problem = `cannot reach the broker at ${hostPort(broker)} (${systemErrorCode(error)})`;
+      const code = systemErrorCode(error);
+      const problem = isCertificateError(code)
+        ? `the broker at ${hostPort(broker)} presented a TLS certificate that did not verify (${code}); pass --ca FILE`
+        : `cannot reach the broker at ${hostPort(broker)} (${code})`;
       this.#report({ type: 'debugger-refused', status: 502, reason: problem });
       refuseUpgrade(socket, 502, 'Bad Gateway', problem);
     });

@@ -190,8 +190,9 @@ describe('lambda-debug url', () => {
       LAMBDA_DEBUG_BROKER: 'wss://debug.example.com',
     });
     const tls = JSON.parse(fromEnv.stdout) as UrlJson;
-    expect(tls.ws).toBe(`wss://debug.example.com/orders-api?token=${token}`);
-    expect(tls.devtools).toContain(`&wss=debug.example.com/orders-api?token=${token}`);
+    // No port written: the debugger port, as for a plain host (one rule for every command).
+    expect(tls.ws).toBe(`wss://debug.example.com:9229/orders-api?token=${token}`);
+    expect(tls.devtools).toContain(`&wss=debug.example.com:9229/orders-api?token=${token}`);
   });
 
   it('gives each function its own token', async () => {
@@ -326,9 +327,9 @@ describe('lambda-debug env', () => {
       /Use one of: dotenv, shell, json, aws-cli/,
     );
     expectOneLineError(
-      await runCli(['env', '--fn', 'a', '--broker', 'https://h'], withSecret),
+      await runCli(['env', '--fn', 'a', '--broker', 'ftp://h'], withSecret),
       2,
-      /scheme must be ws:\/\/ or wss:\/\//,
+      /scheme must be ws:\/\/ or wss:\/\/ or http:\/\/ or https:\/\//,
     );
     expectOneLineError(
       await runCli(['env', '--fn', 'a', '--broker', 'h']),

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { type BrokerAddress, brokerArgument, hostPort, resolveDebuggerBroker } from '../broker-address.js';
+import { CA_OPTION_HELP, withCa } from '../broker-trust.js';
 import type { CommandContext } from '../context.js';
 import { tokenFor } from '../credentials.js';
 import { RuntimeFailure } from '../errors.js';
@@ -10,6 +11,7 @@ interface SessionsOptions {
   readonly follow?: boolean;
   readonly json?: boolean;
   readonly auth: boolean;
+  readonly ca?: string;
 }
 
 /** The admin client, loaded only when `sessions` runs: it brings the WebSocket library with it. */
@@ -69,6 +71,7 @@ export function registerSessionsCommand(program: Command, context: CommandContex
       '--broker <host[:port]>',
       "the broker's debugger port (default: $LAMBDA_DEBUG_BROKER or localhost:9229)",
     )
+    .option('--ca <file>', CA_OPTION_HELP)
     .option('-f, --follow', 'keep watching and print each change (one line per event)')
     .option('--json', 'print JSON: { sessions: [...] }; with --follow, one session event per line (NDJSON)')
     .option('--no-auth', 'for a broker started with --no-auth: no admin token, no secret needed')
@@ -78,10 +81,11 @@ export function registerSessionsCommand(program: Command, context: CommandContex
 Examples:
   $ lambda-debug sessions --broker broker.example.com
   $ lambda-debug sessions --follow
+  $ lambda-debug sessions --broker wss://broker.example.com:9229 --ca private-ca.pem
   $ lambda-debug sessions --follow --json | jq -c 'select(.type == "debugger-attached")'`,
     )
     .action(async (options: SessionsOptions) => {
-      const broker = resolveDebuggerBroker(options.broker, context.env);
+      const broker = await withCa(resolveDebuggerBroker(options.broker, context.env), options.ca);
       const token = tokenFor('admin', undefined, { auth: options.auth, env: context.env });
       const admin: AdminClient = await import('../admin-client.js');
       if (options.follow) {

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { parseFunctionId, parsePort } from '../arguments.js';
 import { brokerArgument, hostPort, resolveDebuggerBroker } from '../broker-address.js';
+import { CA_OPTION_HELP, withCa } from '../broker-trust.js';
 import type { CommandContext } from '../context.js';
 import { tokenFor } from '../credentials.js';
 import { devtoolsFrontendUrl } from '../devtools-url.js';
@@ -17,6 +18,7 @@ interface TunnelOptions {
   readonly host: string;
   readonly json?: boolean;
   readonly auth: boolean;
+  readonly ca?: string;
 }
 
 /** Adds `tunnel` to the program. */
@@ -35,6 +37,7 @@ export function registerTunnelCommand(program: Command, context: CommandContext)
       '--broker <host[:port]>',
       "the broker's debugger port (default: $LAMBDA_DEBUG_BROKER or localhost:9229)",
     )
+    .option('--ca <file>', CA_OPTION_HELP)
     .option('--port <port>', 'local port to listen on (0 picks a free one)', String(DEFAULT_TUNNEL_PORT))
     .option('--host <address>', 'local address to listen on; keep it on loopback', DEFAULT_TUNNEL_HOST)
     .option('--json', 'print one JSON line { address, port, ws, devtools } once listening')
@@ -45,12 +48,13 @@ export function registerTunnelCommand(program: Command, context: CommandContext)
 Examples:
   $ lambda-debug tunnel --fn orders-api --broker broker.example.com
       then add localhost:9229 in chrome://inspect, or run: node inspect localhost:9229
+  $ lambda-debug tunnel --fn orders-api --broker wss://broker.example.com:9229 --ca private-ca.pem
   $ lambda-debug tunnel --fn orders-api --port 0 --json`,
     )
     .action(async (options: TunnelOptions) => {
       const { output } = context;
       const functionId = parseFunctionId(options.fn);
-      const broker = resolveDebuggerBroker(options.broker, context.env);
+      const broker = await withCa(resolveDebuggerBroker(options.broker, context.env), options.ca);
       const port = parsePort(options.port, '--port', true);
       const token = tokenFor('debugger', functionId, { auth: options.auth, env: context.env });
       if (!isLoopbackHost(options.host)) {

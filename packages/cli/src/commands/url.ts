@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { parseFunctionId } from '../arguments.js';
 import { buildAttachInstructions, formatAttachInstructions } from '../attach-instructions.js';
 import { resolveDebuggerBroker } from '../broker-address.js';
+import { CA_OPTION_HELP, readCaFile } from '../broker-trust.js';
 import type { CommandContext } from '../context.js';
 import { tokenFor } from '../credentials.js';
 
@@ -14,6 +15,7 @@ interface UrlOptions {
   readonly broker?: string;
   readonly json?: boolean;
   readonly auth: boolean;
+  readonly ca?: string;
 }
 
 /** Adds `url` to the program. */
@@ -32,21 +34,26 @@ export function registerUrlCommand(program: Command, context: CommandContext): v
       "the broker's debugger port (default: $LAMBDA_DEBUG_BROKER or localhost:9229)",
     )
     .option('--json', 'print { ws, devtools, inspect, vscode } as JSON')
+    .option('--ca <file>', `${CA_OPTION_HELP}; passed on to the tunnel command`)
     .option('--no-auth', 'for a broker started with --no-auth: URLs without a token, no secret needed')
     .addHelpText(
       'after',
       `
 Examples:
   $ lambda-debug url --fn orders-api --broker broker.example.com
-  $ lambda-debug url --fn orders-api --broker wss://debug.example.com --json | jq -r .devtools`,
+  $ lambda-debug url --fn orders-api --broker wss://debug.example.com:9229 --json | jq -r .devtools`,
     )
-    .action((options: UrlOptions) => {
+    .action(async (options: UrlOptions) => {
       const functionId = parseFunctionId(options.fn);
       const broker = resolveDebuggerBroker(options.broker, context.env);
+      // Read only to catch a wrong path now; url itself connects to nothing.
+      if (options.ca !== undefined) await readCaFile(options.ca);
       const token = tokenFor('debugger', functionId, { auth: options.auth, env: context.env });
-      const instructions = buildAttachInstructions(functionId, broker, token);
+      const instructions = buildAttachInstructions(functionId, broker, token, options.ca);
       if (options.json) context.output.json(instructions);
       else
-        context.output.line(formatAttachInstructions(instructions, functionId, broker, context.output.style));
+        context.output.line(
+          formatAttachInstructions(instructions, functionId, broker, context.output.style, options.ca),
+        );
     });
 }
