@@ -21,6 +21,7 @@ import { serializeThrown } from '../shared/result-codec.js';
 import { detectRuntimeGeneration } from '../shared/runtime-errors.js';
 import { enterInvocation, installAwsLambdaGlobal } from './awslambda-global.js';
 import { ChildInvocation } from './child-runtime.js';
+import { rememberDebuggerEditedVariables } from './debugger-environment.js';
 import type { BridgeToMain, BridgeWorkerData, MainToBridge } from './inspector-worker/inspector-bridge.js';
 
 /** Exit codes, as the runtime client uses them for the same events. */
@@ -72,6 +73,8 @@ process.on('uncaughtException', (error) => crash('uncaughtException', error));
 process.on('unhandledRejection', (reason) => crash('unhandledRejection', reason));
 
 let current: ChildInvocation | undefined;
+/** Puts back what a debugger changed in this child's environment (see `debugger-environment.ts`). */
+const restoreDebuggerEditedVariables = rememberDebuggerEditedVariables();
 
 patchChildConsole(
   (message) => send(message),
@@ -176,6 +179,7 @@ function runInvocation(message: InvokeMessage, handler: HandlerFunction, bridge:
       report: (outcome) => {
         process.channel?.ref();
         bridge.disarm();
+        restoreDebuggerEditedVariables();
         send({ type: 'result', invocationId: message.invocationId, outcome });
       },
       callbackWaitsChanged: (value) =>

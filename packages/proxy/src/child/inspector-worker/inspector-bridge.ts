@@ -19,6 +19,16 @@
  * - `Runtime.consoleAPICalled` events lose the stack frames of the child's console forwarder at their top, so the
  *   debugger links a console message to the handler's line (Node's own console reports from native code, which
  *   leaves no frame);
+ * - this worker is invisible to debuggers: `NodeWorker.enable` on the main thread's session reports every worker,
+ *   this one too, and a debugger that paused it (js-debug lists it as "[worker 1]", one click away) would stop the
+ *   thread that carries every message, its own `resume` included. The bridge takes this worker's
+ *   `NodeWorker.attachedToWorker` out of the stream, detaches that worker session itself, and answers commands
+ *   for it the way Node answers for an unknown session (an empty result). Workers the handler starts are untouched;
+ * - a debugger that connects while no other one is attached is not shown console messages from before it came:
+ *   V8 keeps every console call made while any session is connected and replays them to each session that enables
+ *   Runtime, so in a reused child the next invocation's debugger would get the earlier invocations' lines. The new
+ *   session's first command is `Runtime.discardConsoleEntries` (the store is per process; it also releases the
+ *   objects those messages held, which is why it waits for a debugger that has nobody to share them with);
  * - a debugger that leaves while the handler is paused can come back to that pause: on `hold` from the parent
  *   the bridge keeps the departed debugger's session open (V8 stays paused while any session with the Debugger
  *   domain enabled remains). A new session that enables the Debugger domain while the main thread is paused is
@@ -29,7 +39,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { Session } from 'node:inspector';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, threadId, workerData } from 'node:worker_threads';
 import {
   type BridgeControl,
   BridgeFrameDecoder,
@@ -94,12 +104,31 @@ function dropLeadingProxyFrames(params: unknown): void {
   if (first > 0 && first < frames.length) stackTrace.callFrames = frames.slice(first);
 }
 
+/** This worker's id as `NodeWorker` reports it (`workerInfo.workerId` is the thread id, as a string). */
+const OWN_WORKER_ID = String(threadId);
+
+/** `NodeWorker` commands that address one worker session by `sessionId`. */
+const WORKER_SESSION_COMMANDS = new Set(['NodeWorker.sendMessageToWorker', 'NodeWorker.detach']);
+
+/** `NodeWorker` events that belong to one worker session by `sessionId`. */
+const WORKER_SESSION_EVENTS = new Set([
+  'NodeWorker.detachedFromWorker',
+  'NodeWorker.receivedMessageFromWorker',
+]);
+
+function sessionIdOf(params: unknown): string | undefined {
+  const sessionId = (params as { sessionId?: unknown } | undefined)?.sessionId;
+  return typeof sessionId === 'string' ? sessionId : undefined;
+}
+
 /** What a connection tells the bridge about itself. */
 interface ConnectionEvents {
   /** The connection ended. */
   closed(connection: BridgeConnection): void;
   /** The connection's debugger enabled its Debugger domain: it now holds any pause as well. */
   debuggerEnabled(connection: BridgeConnection): void;
+  /** No other debugger is attached (held sessions of departed debuggers do not count). */
+  isOnlyDebugger(connection: BridgeConnection): boolean;
 }
 
 /** `ERR_INSPECTOR_COMMAND` messages are "Inspector error <code>: <message>"; recover the CDP error. */
@@ -128,6 +157,8 @@ class BridgeConnection {
   #executionContextId = 1;
   /** Writes are being gathered until the end of this tick (see `#write`). */
   #corked = false;
+  /** `NodeWorker` session ids that lead into this bridge worker: never shown to the debugger. */
+  readonly #ownWorkerSessions = new Set<string>();
 
   constructor(socket: net.Socket, nonce: Buffer, events: ConnectionEvents) {
     this.#socket = socket;
@@ -186,6 +217,9 @@ class BridgeConnection {
     session.connectToMainThread();
     session.on('inspectorNotification', (notification) => this.#onInspectorEvent(notification));
     this.#session = session;
+    // Posted before anything the debugger sends, so its `Runtime.enable` finds the store empty.
+    if (this.#events.isOnlyDebugger(this))
+      this.#post('Runtime.discardConsoleEntries', undefined, () => undefined);
   }
 
   #onParentControl(control: { type: string; [key: string]: unknown } | undefined): void {
@@ -265,6 +299,14 @@ class BridgeConnection {
       this.#sendToParent(JSON.stringify({ id, error: { code: -32602, message: 'Invalid parameters' } }));
       return;
     }
+    if (WORKER_SESSION_COMMANDS.has(method)) {
+      const sessionId = sessionIdOf(params);
+      if (sessionId !== undefined && this.#ownWorkerSessions.has(sessionId)) {
+        // What Node answers for a session id it does not know: the bridge's worker does not exist for debuggers.
+        this.#sendToParent(JSON.stringify({ id, result: {} }));
+        return;
+      }
+    }
     try {
       this.#post(method, params as object | undefined, (error, result) =>
         this.#onReply(id, method, error, result),
@@ -293,7 +335,26 @@ class BridgeConnection {
     if (method === 'Runtime.runIfWaitingForDebugger') this.#sendControl({ type: 'run-requested' });
   }
 
+  /** True when `notification` concerns this bridge's own worker and must not reach the debugger. */
+  #isOwnWorkerEvent(notification: { method: string; params?: unknown }): boolean {
+    if (notification.method === 'NodeWorker.attachedToWorker') {
+      const params = notification.params as { sessionId?: unknown; workerInfo?: { workerId?: unknown } };
+      const sessionId = sessionIdOf(params);
+      if (params?.workerInfo?.workerId !== OWN_WORKER_ID || sessionId === undefined) return false;
+      this.#ownWorkerSessions.add(sessionId);
+      // Nobody will use that session: close it, so no second inspector session runs in this thread.
+      this.#post('NodeWorker.detach', { sessionId }, () => undefined);
+      return true;
+    }
+    if (!WORKER_SESSION_EVENTS.has(notification.method)) return false;
+    const sessionId = sessionIdOf(notification.params);
+    if (sessionId === undefined || !this.#ownWorkerSessions.has(sessionId)) return false;
+    if (notification.method === 'NodeWorker.detachedFromWorker') this.#ownWorkerSessions.delete(sessionId);
+    return true;
+  }
+
   #onInspectorEvent(notification: { method: string; params?: unknown }): void {
+    if (notification.method.startsWith('NodeWorker.') && this.#isOwnWorkerEvent(notification)) return;
     if (notification.method === 'Debugger.paused') this.#paused = true;
     if (notification.method === 'Debugger.resumed') {
       this.#paused = false;
@@ -421,6 +482,8 @@ function startBridge(): void {
   const connections = new Set<BridgeConnection>();
   const events: ConnectionEvents = {
     closed: (closed) => connections.delete(closed),
+    isOnlyDebugger: (connection) =>
+      ![...connections].some((other) => other !== connection && other.authenticated && !other.held),
     debuggerEnabled: (enabled) => {
       // V8 has sent this session `Debugger.paused` (if paused) before answering its `Debugger.enable`, and keeps
       // the pause while it stays enabled: held sessions have done their job.
