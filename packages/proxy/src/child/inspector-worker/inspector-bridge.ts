@@ -24,6 +24,10 @@
  *   thread that carries every message, its own `resume` included. The bridge takes this worker's
  *   `NodeWorker.attachedToWorker` out of the stream, detaches that worker session itself, and answers commands
  *   for it the way Node answers for an unknown session (an empty result). Workers the handler starts are untouched;
+ * - only the user's code: the proxy's scripts (and Node's internals) are blackboxed in V8 for every debugger (`Debugger.setBlackboxPatterns`
+ *   right after its `Debugger.enable`, and added to any patterns it sets itself), so stepping, "step out" and
+ *   pause on exceptions never stop in them, and a `Debugger.paused` call stack ends at the handler's outermost frame:
+ *   the proxy's frames below it (and the Node internals that delivered the invocation to the proxy) are cut off;
  * - a debugger that connects while no other one is attached is not shown console messages from before it came:
  *   V8 keeps every console call made while any session is connected and replays them to each session that enables
  *   Runtime, so in a reused child the next invocation's debugger would get the earlier invocations' lines. The new
@@ -38,7 +42,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { Session } from 'node:inspector';
 import net from 'node:net';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parentPort, threadId, workerData } from 'node:worker_threads';
 import {
   type BridgeControl,
@@ -49,7 +53,7 @@ import {
   parseControl,
 } from '../../shared/bridge-framing.js';
 import { BRIDGE_HELLO_TIMEOUT_MS } from '../../shared/limits.js';
-import { isProxyFile } from '../../shared/own-code.js';
+import { isProxyFile, PROXY_CODE_DIR } from '../../shared/own-code.js';
 
 /** Data the main thread passes when starting the bridge. */
 export interface BridgeWorkerData {
@@ -121,6 +125,39 @@ function sessionIdOf(params: unknown): string | undefined {
   return typeof sessionId === 'string' ? sessionId : undefined;
 }
 
+/** A V8 script-URL pattern for the proxy's own files (`Debugger.setBlackboxPatterns` takes regular expressions). */
+const PROXY_SCRIPT_PATTERN = `^${`${pathToFileURL(PROXY_CODE_DIR).href}/`.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`;
+
+/**
+ * Blackboxed for every debugger: the proxy's files, and Node's internals (what VS Code's default `skipFiles` hides),
+ * because stepping into a call the proxy makes for the handler (its console forwarder formats with `util`) would
+ * otherwise stop in Node's internals below the proxy's blackboxed frame.
+ */
+const BLACKBOXED_PATTERNS = [PROXY_SCRIPT_PATTERN, '^node:internal/'];
+
+interface PausedFrame {
+  readonly location?: { readonly scriptId?: unknown };
+}
+
+interface AsyncTrace {
+  callFrames?: Array<{ readonly url?: unknown }>;
+  parent?: AsyncTrace;
+}
+
+/**
+ * The call stack as the user's code sees it: frames from the first proxy frame below a user frame down are the
+ * proxy's invocation machinery and the Node internals that delivered the invocation, none of which exists in Lambda.
+ * A stack with no user frame is left whole.
+ */
+function userFramesOf<Frame>(frames: readonly Frame[], isProxyFrame: (frame: Frame) => boolean): Frame[] {
+  let seenUserFrame = false;
+  for (const [index, frame] of frames.entries()) {
+    if (!isProxyFrame(frame)) seenUserFrame = true;
+    else if (seenUserFrame) return frames.slice(0, index);
+  }
+  return [...frames];
+}
+
 /** What a connection tells the bridge about itself. */
 interface ConnectionEvents {
   /** The connection ended. */
@@ -157,6 +194,12 @@ class BridgeConnection {
   #executionContextId = 1;
   /** Writes are being gathered until the end of this tick (see `#write`). */
   #corked = false;
+  /** Script ids of the proxy's own files, from `Debugger.scriptParsed`. */
+  readonly #proxyScriptIds = new Set<string>();
+  /** Script ids of Node's internals (`node:` URLs). */
+  readonly #nodeScriptIds = new Set<string>();
+  /** The bridge stepped on past a pause in the proxy's code: the `Debugger.resumed` that follows is its own too. */
+  #swallowNextResumed = false;
   /** `NodeWorker` session ids that lead into this bridge worker: never shown to the debugger. */
   readonly #ownWorkerSessions = new Set<string>();
 
@@ -308,13 +351,76 @@ class BridgeConnection {
       }
     }
     try {
-      this.#post(method, params as object | undefined, (error, result) =>
+      this.#post(method, this.#withProxyBlackboxed(method, params as object | undefined), (error, result) =>
         this.#onReply(id, method, error, result),
       );
+      // Queued right behind `enable`, so it is in force before anything else the debugger sends.
+      if (method === 'Debugger.enable') {
+        this.#post('Debugger.setBlackboxPatterns', { patterns: BLACKBOXED_PATTERNS }, () => undefined);
+      }
     } catch (error) {
       const text = error instanceof Error ? error.message : String(error);
       this.#sendToParent(JSON.stringify({ id, error: { code: -32602, message: text } }));
     }
+  }
+
+  /** The debugger's own blackbox patterns keep the proxy's files blackboxed. */
+  #withProxyBlackboxed(method: string, params: object | undefined): object | undefined {
+    if (method !== 'Debugger.setBlackboxPatterns') return params;
+    const patterns = (params as { patterns?: unknown } | undefined)?.patterns;
+    if (!Array.isArray(patterns)) return params;
+    return { ...params, patterns: [...patterns, ...BLACKBOXED_PATTERNS] };
+  }
+
+  #frameOwner(frame: PausedFrame | undefined): 'proxy' | 'node' | 'user' {
+    const scriptId = frame?.location?.scriptId;
+    if (typeof scriptId !== 'string') return 'user';
+    if (this.#proxyScriptIds.has(scriptId)) return 'proxy';
+    return this.#nodeScriptIds.has(scriptId) ? 'node' : 'user';
+  }
+
+  /**
+   * A pause in the proxy's code (or in Node's internals the proxy called) is not the user's: a step that entered
+   * it, a step out of the handler, an exception thrown and caught inside the proxy. V8's blackboxing cannot be
+   * relied on for this (it keeps a per-function cache computed before the debugger came, and never applies to
+   * Node's built-in modules), so the bridge steps on by itself: out of it while the handler is further down the
+   * stack, else resume. The debugger sees neither that pause nor the resumption after it. Returns true when it did.
+   */
+  #stepPastProxyCode(params: unknown): boolean {
+    if (this.#held) return false;
+    const frames = (params as { callFrames?: unknown } | undefined)?.callFrames;
+    if (!Array.isArray(frames)) return false;
+    const owners = (frames as PausedFrame[]).map((frame) => this.#frameOwner(frame));
+    const firstOwnCode = owners.find((owner) => owner !== 'node');
+    if (firstOwnCode !== 'proxy') return false;
+    this.#swallowNextResumed = true;
+    const method = owners.includes('user') ? 'Debugger.stepOut' : 'Debugger.resume';
+    this.#post(method, undefined, () => undefined);
+    return true;
+  }
+
+  /** Cuts the proxy's frames off a pause's call stack and its async parents (see `userFramesOf`). */
+  #showUserFramesOnly(params: unknown): void {
+    const paused = params as { callFrames?: unknown; asyncStackTrace?: AsyncTrace } | undefined;
+    if (!paused || !Array.isArray(paused.callFrames)) return;
+    paused.callFrames = userFramesOf(paused.callFrames as PausedFrame[], (frame) => {
+      const scriptId = frame.location?.scriptId;
+      return typeof scriptId === 'string' && this.#proxyScriptIds.has(scriptId);
+    });
+    // Async parents: the proxy's awaits (the invocation waiting on the handler) are not the user's.
+    const chain: AsyncTrace[] = [];
+    for (let trace = paused.asyncStackTrace; trace; trace = trace.parent) chain.push(trace);
+    const kept = chain.filter((trace) => {
+      trace.callFrames = (trace.callFrames ?? []).filter((frame) => !isProxyScript(frame.url));
+      return trace.callFrames.length > 0;
+    });
+    for (const [index, trace] of kept.entries()) {
+      const parent = kept[index + 1];
+      if (parent) trace.parent = parent;
+      else delete trace.parent;
+    }
+    if (kept[0]) paused.asyncStackTrace = kept[0];
+    else delete paused.asyncStackTrace;
   }
 
   #onReply(id: number, method: string, error: Error | null, result: object | undefined): void {
@@ -358,6 +464,10 @@ class BridgeConnection {
     if (notification.method === 'Debugger.paused') this.#paused = true;
     if (notification.method === 'Debugger.resumed') {
       this.#paused = false;
+      if (this.#swallowNextResumed) {
+        this.#swallowNextResumed = false;
+        return;
+      }
       // Nothing left to hold: the departed debugger's session goes, as it would have on leaving.
       if (this.#held) {
         this.close();
@@ -365,6 +475,17 @@ class BridgeConnection {
       }
     }
     if (notification.method === 'Runtime.consoleAPICalled') dropLeadingProxyFrames(notification.params);
+    if (notification.method === 'Debugger.scriptParsed') {
+      const script = notification.params as { scriptId?: unknown; url?: unknown } | undefined;
+      if (typeof script?.scriptId === 'string' && isProxyScript(script.url))
+        this.#proxyScriptIds.add(script.scriptId);
+      else if (
+        typeof script?.scriptId === 'string' &&
+        typeof script.url === 'string' &&
+        script.url.startsWith('node:')
+      )
+        this.#nodeScriptIds.add(script.scriptId);
+    }
     if (notification.method === 'Runtime.executionContextCreated') {
       const context = (notification.params as { context?: { id?: unknown } } | undefined)?.context;
       if (typeof context?.id === 'number') this.#executionContextId = context.id;
@@ -381,6 +502,10 @@ class BridgeConnection {
         if (others.length === 0) params.reason = BREAK_ON_START_REASON;
         this.#post('Debugger.removeBreakpoint', { breakpointId: entryId }, () => undefined);
       }
+    }
+    if (notification.method === 'Debugger.paused') {
+      if (this.#stepPastProxyCode(notification.params)) return;
+      this.#showUserFramesOnly(notification.params);
     }
     this.#sendToParent(JSON.stringify(notification));
   }
