@@ -45,9 +45,13 @@ describe.concurrent.each(RUNTIMES)('a debugger session on %s', (runtime) => {
         // The debugger connects first and is held by the broker until the invocation arrives; like DevTools, it
         // sets its breakpoints before it releases the handler with Runtime.runIfWaitingForDebugger.
         let breakpointSet: Promise<unknown> = Promise.resolve();
+        const consoleTexts: string[] = [];
         const debuggerClient = await attachDebugger(broker.debuggerUrl(functionId), {
           autoResume: false,
           setup: (client) => {
+            client.on('Runtime.consoleAPICalled', (event: Protocol.Runtime.ConsoleAPICalledEvent) =>
+              consoleTexts.push(String(event.args[0]?.value)),
+            );
             breakpointSet = client.send('Debugger.setBreakpointByUrl', {
               lineNumber: BREAKPOINT_LINE,
               urlRegex: 'session/orders\\.js$',
@@ -65,6 +69,8 @@ describe.concurrent.each(RUNTIMES)('a debugger session on %s', (runtime) => {
           expect(entry.pause.reason).toBe('Break on start');
           expect(entry.pause.url).toBe(`file://${HANDLER_FILE}`);
           expect(entry.pause.lineNumber).toBe(2);
+          // The debugger's console said which invocation this is and how long is left, before the handler ran.
+          expect(consoleTexts[0]).toMatch(/^lambda-debug: invocation [\w-]+: \d+ s left to debug it/);
           const top = entry.event.callFrames[0] as Protocol.Debugger.CallFrame;
           const source = (await client.send('Debugger.getScriptSource', {
             scriptId: top.location.scriptId,

@@ -20,6 +20,13 @@ import type { ProxyConfig } from './config.js';
 import type { InvocationDeps } from './invocation-types.js';
 import { LambdaDebugError } from './proxy-errors.js';
 import type { ProxyLogger } from './proxy-log.js';
+import {
+  END_WARNINGS_SECONDS,
+  endWarningNotice,
+  httpCallerNotice,
+  httpCallerOf,
+  invocationStartNotice,
+} from './session-notices.js';
 import { Signal } from './signal.js';
 
 type SessionOutcome =
@@ -314,6 +321,24 @@ export class DebugSession {
     }
   }
 
+  /** Tells the debugger which invocation it has and how long, and warns it before the end (see session-notices). */
+  #announceInvocation(): void {
+    const bridge = this.#relay?.bridge;
+    if (!bridge) return;
+    const { endByMs, context, event } = this.#options;
+    bridge.notice(invocationStartNotice(context.awsRequestId, endByMs), 'info');
+    const caller = httpCallerOf(event);
+    if (caller) bridge.notice(httpCallerNotice(caller), 'warning');
+    for (const seconds of END_WARNINGS_SECONDS) {
+      const atMs = endByMs - seconds * 1000;
+      if (atMs <= Date.now()) continue;
+      // The relay may change (a debugger that comes back after leaving): warn whichever is attached then.
+      void this.#sleep(atMs).then(() =>
+        this.#relay?.bridge?.notice(endWarningNotice(seconds, endByMs), 'warning'),
+      );
+    }
+  }
+
   async #runHandler(child: DebugChild): Promise<SessionOutcome> {
     const { config, endByMs, context } = this.#options;
     const outcome = new Signal<SessionOutcome>();
@@ -348,6 +373,7 @@ export class DebugSession {
         `the debugger did not send Runtime.runIfWaitingForDebugger within ${RUN_IF_WAITING_GRACE_MS} ms; starting the handler`,
       );
     }
+    this.#announceInvocation();
     // Taken here, inside the runtime's await chain and well after it was linked up.
     const frames: CallerFrames = { sync: this.#options.syncFrames, async: captureAwaitingFrames() };
     this.#frames = frames;
