@@ -80,3 +80,10 @@ export const MAX_LOG_LINE_BYTES = 256 * 1024;
 
 /** How long the bridge may take to hand over its last messages (a notice, a last reply) before a session ends. */
 export const FLUSH_TIMEOUT_MS = 300;
+
+/**
+ * Largest source map (with the sources it embeds) the inspector bridge inlines into `Debugger.scriptParsed` as a
+ * `data:` URL, in bytes. Base64 makes it 4/3 larger; at this size the event still fits one bridge and broker frame.
+ * A larger map keeps its file URL (which a remote debugger cannot open) and the debugger's console says why.
+ */
+export const MAX_INLINED_SOURCE_MAP_BYTES = 32 * 1024 * 1024;

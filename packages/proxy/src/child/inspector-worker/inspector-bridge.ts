@@ -28,6 +28,8 @@
  *   right after its `Debugger.enable`, and added to any patterns it sets itself), so stepping, "step out" and
  *   pause on exceptions never stop in them, and a `Debugger.paused` call stack ends at the handler's outermost frame:
  *   the proxy's frames below it (and the Node internals that delivered the invocation to the proxy) are cut off;
+ * - external source maps (`//# sourceMappingURL=index.js.map`) name files a remote debugger cannot open: the bridge
+ *   hands them over as `data:` URLs in `Debugger.scriptParsed`, with deployed sources embedded (see source-maps.ts);
  * - a debugger that connects while no other one is attached is not shown console messages from before it came:
  *   V8 keeps every console call made while any session is connected and replays them to each session that enables
  *   Runtime, so in a reused child the next invocation's debugger would get the earlier invocations' lines. The new
@@ -54,6 +56,7 @@ import {
 } from '../../shared/bridge-framing.js';
 import { BRIDGE_HELLO_TIMEOUT_MS } from '../../shared/limits.js';
 import { isProxyFile, PROXY_CODE_DIR } from '../../shared/own-code.js';
+import { defaultSourceMapRules, resolveSourceMap } from './source-maps.js';
 
 /** Data the main thread passes when starting the bridge. */
 export interface BridgeWorkerData {
@@ -267,19 +270,7 @@ class BridgeConnection {
 
   #onParentControl(control: { type: string; [key: string]: unknown } | undefined): void {
     if (control?.type === 'notice' && typeof control.text === 'string') {
-      const level = control.level === 'warning' ? 'warning' : 'info';
-      // A console message only the debugger sees: it never reaches the function's log.
-      this.#sendToParent(
-        JSON.stringify({
-          method: 'Runtime.consoleAPICalled',
-          params: {
-            type: level,
-            args: [{ type: 'string', value: control.text }],
-            executionContextId: this.#executionContextId,
-            timestamp: Date.now(),
-          },
-        }),
-      );
+      this.#consoleNotice(control.text, control.level === 'warning' ? 'warning' : 'info');
     }
     if (control?.type === 'flush' && typeof control.id === 'number') {
       // Replies the inspector has already handed to this thread are queued ahead of this turn of the event loop;
@@ -288,6 +279,30 @@ class BridgeConnection {
       setImmediate(() => this.#sendControl({ type: 'flushed', id }));
     }
     if (control?.type === 'hold') this.#hold();
+  }
+
+  /** A console message only the debugger sees: it never reaches the function's log. */
+  #consoleNotice(text: string, level: 'info' | 'warning'): void {
+    this.#sendToParent(
+      JSON.stringify({
+        method: 'Runtime.consoleAPICalled',
+        params: {
+          type: level,
+          args: [{ type: 'string', value: text }],
+          executionContextId: this.#executionContextId,
+          timestamp: Date.now(),
+        },
+      }),
+    );
+  }
+
+  /** Points an external source map at a `data:` URL the debugger can read, or says why it cannot. */
+  #serveSourceMap(params: unknown): void {
+    const script = params as { url?: unknown; sourceMapURL?: unknown } | undefined;
+    if (typeof script?.url !== 'string' || typeof script.sourceMapURL !== 'string') return;
+    const resolution = resolveSourceMap(script.url, script.sourceMapURL, defaultSourceMapRules());
+    if (resolution.kind === 'inlined') script.sourceMapURL = resolution.url;
+    if (resolution.kind === 'refused') this.#consoleNotice(`lambda-debug: ${resolution.reason}.`, 'warning');
   }
 
   /** The debugger left: keep the session while the main thread is paused, else let it go at once. */
@@ -477,14 +492,11 @@ class BridgeConnection {
     if (notification.method === 'Runtime.consoleAPICalled') dropLeadingProxyFrames(notification.params);
     if (notification.method === 'Debugger.scriptParsed') {
       const script = notification.params as { scriptId?: unknown; url?: unknown } | undefined;
-      if (typeof script?.scriptId === 'string' && isProxyScript(script.url))
-        this.#proxyScriptIds.add(script.scriptId);
-      else if (
-        typeof script?.scriptId === 'string' &&
-        typeof script.url === 'string' &&
-        script.url.startsWith('node:')
-      )
-        this.#nodeScriptIds.add(script.scriptId);
+      const scriptId = typeof script?.scriptId === 'string' ? script.scriptId : undefined;
+      const url = typeof script?.url === 'string' ? script.url : '';
+      if (scriptId !== undefined && isProxyScript(url)) this.#proxyScriptIds.add(scriptId);
+      else if (scriptId !== undefined && url.startsWith('node:')) this.#nodeScriptIds.add(scriptId);
+      else this.#serveSourceMap(script);
     }
     if (notification.method === 'Runtime.executionContextCreated') {
       const context = (notification.params as { context?: { id?: unknown } } | undefined)?.context;
