@@ -84,7 +84,7 @@ describe('external source maps through the bridge of a real child', () => {
       (event) =>
         event.method === 'Runtime.consoleAPICalled' &&
         /other\.js\.map is not served/.test(
-          String((event.params?.args as Array<{ value?: unknown }>)[0]?.value),
+          String((event.params?.args as Array<{ value?: unknown }> | undefined)?.[0]?.value),
         ),
     );
     expect(warning.params?.type).toBe('warning');

@@ -31,7 +31,7 @@ describe('external source maps for a remote debugger', () => {
     writeFileSync(path.join(taskRoot, 'dist', 'index.js'), '// the bundle\n');
     mkdirSync(path.join(taskRoot, 'node_modules', 'dep'), { recursive: true });
     writeFileSync(path.join(taskRoot, 'node_modules', 'dep', 'index.js'), '// a dependency\n');
-    writeFileSync(path.join(outside, 'index.js'), '// not the function\'s\n');
+    writeFileSync(path.join(outside, 'index.js'), "// not the function's\n");
     const map = { version: 3, file: 'index.js', sources: ['../src/handler.ts'], names: [], mappings: 'AAAA' };
     writeFileSync(path.join(taskRoot, 'dist', 'index.js.map'), JSON.stringify(map));
     writeFileSync(
@@ -85,8 +85,13 @@ describe('external source maps for a remote debugger', () => {
   });
 
   it("leaves dependencies' maps and scripts outside the roots alone", () => {
-    for (const file of [path.join(taskRoot, 'node_modules', 'dep', 'index.js'), path.join(outside, 'index.js')]) {
-      expect(resolveSourceMap(pathToFileURL(file).href, 'index.js.map', rules)).toEqual({ kind: 'unchanged' });
+    for (const file of [
+      path.join(taskRoot, 'node_modules', 'dep', 'index.js'),
+      path.join(outside, 'index.js'),
+    ]) {
+      expect(resolveSourceMap(pathToFileURL(file).href, 'index.js.map', rules)).toEqual({
+        kind: 'unchanged',
+      });
     }
   });
 
