@@ -3,16 +3,19 @@
  * broker for the file; the tests run one after the other. Screenshots of every step land in
  * `test-artifacts/e2e/<test>/`.
  */
+import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ArtifactDir } from '../support/artifacts.js';
 import { CdpConnection, HandshakeRefused } from '../support/cdp-connection.js';
-import { BASIC, OTHER } from '../support/chain-fixtures.js';
+import { BASIC, OTHER, TYPESCRIPT_SOURCE } from '../support/chain-fixtures.js';
 import { Cleanups } from '../support/cleanups.js';
 import { ChromiumBrowser } from '../support/devtools.js';
 import { getJson } from '../support/http-json.js';
 import { DebuggableFunction, SessionEvents, successPayload } from '../support/lambda-chain.js';
+import { lineOf } from '../support/source-lines.js';
 import { Steps } from '../support/steps.js';
 import { TestBroker } from '../support/test-broker.js';
+import { compileTypeScriptHandler } from '../support/typescript-fixture.js';
 
 const DEVTOOLS_TEST_TIMEOUT_MS = 120_000;
 const FUNCTION_ID = 'devtools-fn';
@@ -80,6 +83,41 @@ describe('Chrome DevTools through the chain', { timeout: DEVTOOLS_TEST_TIMEOUT_M
     await devtools.pressResume('run to the end');
     const result = await steps.run('the Lambda returns the handler’s response', () => invocation);
     expect(successPayload(result)).toMatchObject({ greeting: 'hello devtools', size: 14 });
+  });
+
+  it('TypeScript with an external .map file (no sourcesContent): DevTools shows handler.ts, a gutter breakpoint in it is hit', async () => {
+    const artifacts = new ArtifactDir('chain devtools typescript external map');
+    const steps = new Steps('devtools typescript external map');
+    const compiled = compileTypeScriptHandler(
+      TYPESCRIPT_SOURCE,
+      path.join(artifacts.path, 'task'),
+      'external',
+    );
+    const tsFn = await DebuggableFunction.start({
+      broker,
+      functionId: 'devtools-ts',
+      taskRoot: compiled.taskRoot,
+      handler: 'handler.handler',
+    });
+    cleanups.push(() => tsFn.close());
+    const invocation = tsFn.invoke({ id: 'order-9', quantity: 4 });
+    await steps.run('the invocation registers', () => sessions.next('session-registered', 'devtools-ts'));
+    const devtools = await browser.openDevTools(
+      browser.devtoolsUrlForTarget(broker.functionTarget('devtools-ts')),
+      steps,
+      artifacts,
+    );
+    cleanups.push(() => devtools.close());
+    await devtools.waitForDebuggerPaused();
+    // The map is a file on the Lambda's disk: DevTools can show the TypeScript only because the proxy sent it.
+    await devtools.expectSourceShown('handler.ts');
+    const tsLine = lineOf(compiled.tsFile, 'const total: number');
+    await devtools.setBreakpointInGutter(tsLine);
+    await devtools.pressResume('run to the breakpoint in handler.ts');
+    await devtools.waitForPausedOnBreakpoint();
+    expect(await devtools.scopeValue('unitPrice', '12.5')).toBe('12.5');
+    await devtools.pressResume('run to the end');
+    expect(successPayload(await invocation)).toEqual({ id: 'order-9', total: 50 });
   });
 
   it('debugger first: DevTools opened on the function waits, then pauses the next invocation', async () => {
