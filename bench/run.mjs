@@ -37,6 +37,11 @@ const FIGURES = [
     rows: ['attach_to_pause_cold', 'attach_to_pause_warm'],
   },
   {
+    group: 'attach_to_pause_source_map',
+    module: './figures/source-map-attach.mjs',
+    rows: ['attach_to_pause_source_map'],
+  },
+  {
     group: 'off_overhead',
     module: './figures/off-overhead.mjs',
     rows: ['off_overhead_cold_start', 'off_overhead_invoke'],
@@ -65,6 +70,7 @@ const NEEDS_RUNTIME = new Set([
   'step_sequence',
   'bulk_throughput',
   'attach_to_pause',
+  'attach_to_pause_source_map',
   'off_overhead',
 ]);
 

@@ -28,16 +28,24 @@ const REGISTER_TIMEOUT_MS = 60_000;
 /**
  * Starts a broker and a local Lambda whose handler is behind the proxy. Resolves with `open(event)`,
  * `newLambda()` (replace the local Lambda, so the next invocation starts cold with a fresh child) and `close()`.
+ * `handler` (default `explicit.handler`) and `prepareTaskRoot(dir)` (to add files) change the function.
  */
-export async function startChain() {
+export async function startChain({ handler = 'explicit.handler', prepareTaskRoot } = {}) {
   const secret = makeSecret();
   const host = await startHost('broker', { secret });
   const taskRoot = createTaskRoot();
+  try {
+    prepareTaskRoot?.(taskRoot.dir);
+  } catch (error) {
+    await host.close();
+    taskRoot.cleanup();
+    throw error;
+  }
   let lambda;
   const startLambda = () =>
     emulator.startLocalLambda({
       taskRoot: taskRoot.dir,
-      handler: 'explicit.handler',
+      handler,
       memoryMb: MEMORY_MB,
       timeoutMs: INVOCATION_TIMEOUT_MS,
       env: {

@@ -161,6 +161,9 @@ function userFramesOf<Frame>(frames: readonly Frame[], isProxyFrame: (frame: Fra
   return [...frames];
 }
 
+/** Stands in for an inlined source map's `data:` URL until the event is serialised (see `#serveSourceMap`). */
+const SOURCE_MAP_PLACEHOLDER = `lambda-debug-source-map-${process.pid}-${threadId}`;
+
 /** What a connection tells the bridge about itself. */
 interface ConnectionEvents {
   /** The connection ended. */
@@ -296,13 +299,19 @@ class BridgeConnection {
     );
   }
 
-  /** Points an external source map at a `data:` URL the debugger can read, or says why it cannot. */
-  #serveSourceMap(params: unknown): void {
+  /**
+   * Points an external source map at a `data:` URL the debugger can read, or says why it cannot. Returns the URL
+   * to put in place of `SOURCE_MAP_PLACEHOLDER` once the event is serialised: `JSON.stringify` would scan a
+   * 20 MB string for characters to escape, and base64 has none.
+   */
+  #serveSourceMap(params: unknown): string | undefined {
     const script = params as { url?: unknown; sourceMapURL?: unknown } | undefined;
-    if (typeof script?.url !== 'string' || typeof script.sourceMapURL !== 'string') return;
+    if (typeof script?.url !== 'string' || typeof script.sourceMapURL !== 'string') return undefined;
     const resolution = resolveSourceMap(script.url, script.sourceMapURL, defaultSourceMapRules());
-    if (resolution.kind === 'inlined') script.sourceMapURL = resolution.url;
     if (resolution.kind === 'refused') this.#consoleNotice(`lambda-debug: ${resolution.reason}.`, 'warning');
+    if (resolution.kind !== 'inlined') return undefined;
+    script.sourceMapURL = SOURCE_MAP_PLACEHOLDER;
+    return resolution.url;
   }
 
   /** The debugger left: keep the session while the main thread is paused, else let it go at once. */
@@ -475,6 +484,7 @@ class BridgeConnection {
   }
 
   #onInspectorEvent(notification: { method: string; params?: unknown }): void {
+    let inlinedSourceMap: string | undefined;
     if (notification.method.startsWith('NodeWorker.') && this.#isOwnWorkerEvent(notification)) return;
     if (notification.method === 'Debugger.paused') this.#paused = true;
     if (notification.method === 'Debugger.resumed') {
@@ -496,7 +506,7 @@ class BridgeConnection {
       const url = typeof script?.url === 'string' ? script.url : '';
       if (scriptId !== undefined && isProxyScript(url)) this.#proxyScriptIds.add(scriptId);
       else if (scriptId !== undefined && url.startsWith('node:')) this.#nodeScriptIds.add(scriptId);
-      else this.#serveSourceMap(script);
+      else inlinedSourceMap = this.#serveSourceMap(script);
     }
     if (notification.method === 'Runtime.executionContextCreated') {
       const context = (notification.params as { context?: { id?: unknown } } | undefined)?.context;
@@ -519,7 +529,10 @@ class BridgeConnection {
       if (this.#stepPastProxyCode(notification.params)) return;
       this.#showUserFramesOnly(notification.params);
     }
-    this.#sendToParent(JSON.stringify(notification));
+    const json = JSON.stringify(notification);
+    this.#sendToParent(
+      inlinedSourceMap === undefined ? json : json.replace(SOURCE_MAP_PLACEHOLDER, () => inlinedSourceMap),
+    );
   }
 
   /** Sets the entry breakpoint on `globalThis[globalKey]` through this debugger's session. */

@@ -10,6 +10,8 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { MAX_INLINED_SOURCE_MAP_BYTES } from '../../shared/limits.js';
 
+const DATA_URL_PREFIX = 'data:application/json;charset=utf-8;base64,';
+
 /** What became of a script's source map URL. */
 export type SourceMapResolution =
   /**
@@ -133,7 +135,18 @@ export function resolveSourceMap(
       reason: `the source map ${mapFile} is ${size} bytes, more than the ${rules.maxBytes} bytes the debugger can be sent in one message; build with smaller maps (one per entry point) or inline sources selectively`,
     };
   }
-  const text = readFileSync(real, 'utf8');
+  const bytes = readFileSync(real);
+  // A map that carries its sources (what bundlers write by default) goes as it is: parsing 15 MB only to find
+  // that out would cost more than sending it.
+  if (bytes.includes('"sourcesContent"')) {
+    return {
+      kind: 'inlined',
+      url: `${DATA_URL_PREFIX}${bytes.toString('base64')}`,
+      bytes: size,
+      embeddedSources: 0,
+    };
+  }
+  const text = bytes.toString('utf8');
   let map: SourceMapJson;
   try {
     map = JSON.parse(text) as SourceMapJson;
@@ -148,6 +161,6 @@ export function resolveSourceMap(
   }
   const embeddedSources = embedSources(map, real, rules, rules.maxBytes - size);
   const json = embeddedSources > 0 ? JSON.stringify(map) : text;
-  const url = `data:application/json;charset=utf-8;base64,${Buffer.from(json, 'utf8').toString('base64')}`;
+  const url = `${DATA_URL_PREFIX}${Buffer.from(json, 'utf8').toString('base64')}`;
   return { kind: 'inlined', url, bytes: Buffer.byteLength(json), embeddedSources };
 }
