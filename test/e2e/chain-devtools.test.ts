@@ -85,7 +85,7 @@ describe('Chrome DevTools through the chain', { timeout: DEVTOOLS_TEST_TIMEOUT_M
     expect(successPayload(result)).toMatchObject({ greeting: 'hello devtools', size: 14 });
   });
 
-  it('TypeScript with an external .map file (no sourcesContent): DevTools shows handler.ts, a gutter breakpoint in it is hit', async () => {
+  it('TypeScript with an external .map file (no sourcesContent): DevTools shows handler.ts, hits a gutter breakpoint in it, and the call stack holds only the handler', async () => {
     const artifacts = new ArtifactDir('chain devtools typescript external map');
     const steps = new Steps('devtools typescript external map');
     const compiled = compileTypeScriptHandler(
@@ -116,6 +116,14 @@ describe('Chrome DevTools through the chain', { timeout: DEVTOOLS_TEST_TIMEOUT_M
     await devtools.pressResume('run to the breakpoint in handler.ts');
     await devtools.waitForPausedOnBreakpoint();
     expect(await devtools.scopeValue('unitPrice', '12.5')).toBe('12.5');
+    // The Call Stack pane shows the handler's frames only: nothing of the proxy, nothing of Node's internals.
+    const frames = await steps.run('the Call Stack pane lists only the handler’s frames', async () => {
+      const items = devtools.page.locator('.call-frame-item');
+      await items.first().waitFor({ state: 'visible' });
+      return items.allTextContents();
+    });
+    expect(frames.join(' | ')).toMatch(/priceOf/);
+    expect(frames.join(' | ')).not.toMatch(/child-runtime|child-entry|node:internal|debuggable/);
     await devtools.pressResume('run to the end');
     expect(successPayload(await invocation)).toEqual({ id: 'order-9', total: 50 });
   });

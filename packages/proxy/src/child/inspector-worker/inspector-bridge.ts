@@ -431,11 +431,15 @@ class BridgeConnection {
       const scriptId = frame.location?.scriptId;
       return typeof scriptId === 'string' && this.#proxyScriptIds.has(scriptId);
     });
-    // Async parents: the proxy's awaits (the invocation waiting on the handler) are not the user's.
+    // Async parents: the proxy's awaits and the Node internals that delivered the invocation message (`emit`,
+    // `handleMessage`, `processTicksAndRejections`) are not the user's; a parent left with no frame goes.
     const chain: AsyncTrace[] = [];
     for (let trace = paused.asyncStackTrace; trace; trace = trace.parent) chain.push(trace);
     const kept = chain.filter((trace) => {
-      trace.callFrames = (trace.callFrames ?? []).filter((frame) => !isProxyScript(frame.url));
+      trace.callFrames = (trace.callFrames ?? []).filter(
+        (frame) =>
+          !isProxyScript(frame.url) && !(typeof frame.url === 'string' && frame.url.startsWith('node:')),
+      );
       return trace.callFrames.length > 0;
     });
     for (const [index, trace] of kept.entries()) {
