@@ -59,6 +59,8 @@ export interface LocalDebugOptions {
   readonly setup: ProxySetup;
   /** The function's own environment variables; the `DEBUGGER_*` ones the chain needs are set over them. */
   readonly env: Readonly<Record<string, string>>;
+  /** Layers (zips or folders), in order, as the local Lambda takes them. */
+  readonly layers?: readonly string[];
   readonly waitMs: number;
   readonly timeoutMs: number;
   readonly memoryMb: number;
@@ -233,6 +235,7 @@ export async function startLocalDebug(options: LocalDebugOptions): Promise<Local
       cacheDir: options.cacheDir,
       // The chain's variables win over the function's own: they are what makes this a debug run.
       env: { ...options.env, ...proxyEnv },
+      ...(options.layers ? { layers: options.layers } : {}),
       onLog: options.onLog,
     });
     started.unshift(() => lambda.close());

@@ -2,7 +2,7 @@
  * Turns `demo`'s and `local`'s options into what the local chain runs: the runtime, the folder and handler, the
  * event, the function's variables and its limits. Every bad value is a `UsageError` naming the option.
  */
-import { realpathSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import {
@@ -29,6 +29,7 @@ export interface LocalOptions {
   readonly runtime?: string;
   readonly fn?: string;
   readonly env?: string[];
+  readonly layer?: string[];
   readonly timeout: string;
   readonly wait: string;
   readonly memory: string;
@@ -100,6 +101,18 @@ export async function readEventFile(path: string): Promise<unknown> {
       { cause: error },
     );
   }
+}
+
+/** A `--layer` path, absolute; a missing one is a usage error. */
+function resolveLayer(layer: string): string {
+  const file = resolve(layer);
+  if (!existsSync(file)) {
+    throw new UsageError(
+      `--layer ${layer}: no such file or folder`,
+      'Pass a layer zip or a folder with its files',
+    );
+  }
+  return file;
 }
 
 /** `--env KEY=VALUE` values as variables; Lambda's reserved names and the chain's own are refused. */
@@ -195,6 +208,7 @@ export async function localSettings(
   const memoryMb = parseBoundedInteger(options.memory, '--memory', MIN_MEMORY_MB, MAX_MEMORY_MB);
   const tunnelPort = parsePort(options.inspectPort, '--inspect-port', true);
   const env = parseEnvPairs(options.env ?? []);
+  const layers = (options.layer ?? []).map((layer) => resolveLayer(layer));
   const event = options.event === undefined ? {} : await readEventFile(resolve(options.event));
   const cacheDir = defaultCacheDir(context.env);
   const { runtime, note } = runtimeFor(options.runtime, cacheDir);
@@ -212,6 +226,7 @@ export async function localSettings(
         wrapperHandler: wrapperHandlerString(require.resolve('@lambda-debug/proxy/package.json')),
       },
       env,
+      ...(layers.length > 0 ? { layers } : {}),
       waitMs,
       timeoutMs,
       memoryMb,

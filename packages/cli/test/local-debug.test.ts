@@ -286,6 +286,50 @@ describe('lambda-debug local', () => {
   );
 
   it(
+    'runs a handler that needs a module from a layer given by --layer, and a debugger evaluates it',
+    async () => {
+      const layer = functionFolder({
+        'nodejs/node_modules/shout/index.js': "module.exports = (text) => text.toUpperCase() + '!';\n",
+      });
+      const folder = functionFolder({
+        'index.js': [
+          "'use strict';",
+          "const shout = require('shout');",
+          'exports.handler = async (event) => {',
+          '  return { said: shout(event.text) };',
+          '};',
+          '',
+        ].join('\n'),
+        'event.json': '{ "text": "layers" }',
+      });
+      const cli = CliProcess.start([
+        'local',
+        '--handler',
+        'index.handler',
+        '--dir',
+        folder,
+        '--layer',
+        layer,
+        '--event',
+        join(folder, 'event.json'),
+        '--once',
+        '--json',
+      ]);
+      const ready = await cli.json<LocalDebugReady>(/"type":"ready"/, 'stdout', READY_BOUND_MS);
+      const debuggerClient = await attach(ready.ws);
+      await debuggerClient.nextPause();
+      expect(await debuggerClient.evaluateOnTopFrame("shout('from the debugger')")).toBe(
+        'FROM THE DEBUGGER!',
+      );
+      await debuggerClient.resume();
+      const result = await cli.json<ResultLine>(/"type":"result"/);
+      expect(JSON.parse(result.payload)).toEqual({ said: 'LAYERS!' });
+      expect(await cli.exited).toEqual(OK);
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
+
+  it(
     'runs an ES module handler in a subfolder on nodejs24.x, with the variables given by --env',
     async () => {
       const folder = functionFolder({
@@ -375,6 +419,10 @@ describe('lambda-debug local', () => {
       [['--handler', 'index.handler', '--runtime', 'nodejs18.x'], /--runtime "nodejs18\.x" is not supported/],
       [['--handler', 'index.handler', '--timeout', '901'], /--timeout "901" is out of range/],
       [['--handler', 'index.handler', '--fn', 'bad id'], /invalid function id "bad id"/],
+      [
+        ['--handler', 'index.handler', '--layer', join(folder, 'no-such-layer.zip')],
+        /--layer .*no such file/,
+      ],
     ];
     for (const [args, message] of cases) {
       const result = await runCli(['local', '--dir', folder, ...args, '--once']);

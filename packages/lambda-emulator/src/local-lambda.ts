@@ -2,12 +2,14 @@
  * A local Lambda function: the real Node runtime client (`aws-lambda-ric`) in one or more execution
  * environments, each behind its own Runtime API endpoint, invoked the way the Lambda service invokes it.
  */
-import { statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path, { resolve } from 'node:path';
 import { LocalLambdaError } from './errors.js';
 import { ExecutionEnvironment } from './execution-environment.js';
 import { functionArn, newRequestId, newTraceId } from './ids.js';
 import type { InvokeResult } from './invocation-result.js';
+import { installLayers } from './layers.js';
 import {
   DEFAULT_MEMORY_MB,
   DEFAULT_TIMEOUT_MS,
@@ -51,6 +53,12 @@ export interface LocalLambdaOptions {
   readonly onLog?: (line: string) => void;
   /** Where provisioned runtimes are looked up; the default cache unless given. */
   readonly cacheDir?: string;
+  /**
+   * Layers, in order: zip files (as `PublishLayerVersion` takes them) or folders. They are extracted into a
+   * temporary folder that stands for `/opt` (later layers overwrite earlier ones), `NODE_PATH` points into it as
+   * Lambda's points into `/opt`, and an `AWS_LAMBDA_EXEC_WRAPPER` under `/opt/...` runs from it. Removed by `close()`.
+   */
+  readonly layers?: readonly string[];
 }
 
 /** Per-invocation options, as the Lambda `Invoke` API takes them. */
@@ -178,6 +186,7 @@ class LocalLambdaImpl implements LocalLambda {
   readonly #busy = new Set<ExecutionEnvironment>();
   readonly #queue: QueuedInvocation[] = [];
   readonly #timeoutMs: number;
+  readonly #optDir: string | undefined;
   #closing: Promise<void> | undefined;
 
   constructor(
@@ -186,7 +195,9 @@ class LocalLambdaImpl implements LocalLambda {
     arn: string,
     timeoutMs: number,
     environments: readonly ExecutionEnvironment[],
+    optDir: string | undefined,
   ) {
+    this.#optDir = optDir;
     this.runtime = installation.runtime;
     this.installation = installation;
     this.functionName = functionName;
@@ -273,9 +284,23 @@ class LocalLambdaImpl implements LocalLambda {
       );
       for (const queued of this.#queue.splice(0)) queued.reject(closed);
       await Promise.all(this.#environments.map((environment) => environment.close()));
+      if (this.#optDir !== undefined) rmSync(this.#optDir, { recursive: true, force: true });
     })();
     return this.#closing;
   }
+}
+
+/** A new `/opt`-like folder with `layers` installed in it; removed again if a layer cannot be installed. */
+function prepareOptDir(layers: readonly string[]): string {
+  if (!Array.isArray(layers)) throw invalid('layers is not a list.', 'Pass layers as an array of paths.');
+  const optDir = mkdtempSync(path.join(os.tmpdir(), 'lambda-opt-'));
+  try {
+    installLayers(layers, optDir);
+  } catch (error) {
+    rmSync(optDir, { recursive: true, force: true });
+    throw error;
+  }
+  return optDir;
 }
 
 /**
@@ -310,6 +335,7 @@ export async function startLocalLambda(options: LocalLambdaOptions): Promise<Loc
   checkExtraEnv(extraEnv);
   const region = options.region ?? 'us-east-1';
   const onLog = options.onLog ?? (() => undefined);
+  const optDir = options.layers && options.layers.length > 0 ? prepareOptDir(options.layers) : undefined;
   const config = {
     installation,
     taskRoot,
@@ -321,6 +347,7 @@ export async function startLocalLambda(options: LocalLambdaOptions): Promise<Loc
     logGroupName: `/aws/lambda/${functionName}`,
     logFormat: options.logFormat,
     extraEnv: { ...extraEnv },
+    ...(optDir === undefined ? {} : { optDir }),
   };
   const environments = Array.from(
     { length: environmentCount },
@@ -330,6 +357,7 @@ export async function startLocalLambda(options: LocalLambdaOptions): Promise<Loc
   const failure = started.find((outcome) => outcome.status === 'rejected');
   if (failure) {
     await Promise.all(environments.map((environment) => environment.close()));
+    if (optDir !== undefined) rmSync(optDir, { recursive: true, force: true });
     throw failure.reason;
   }
   return new LocalLambdaImpl(
@@ -338,5 +366,6 @@ export async function startLocalLambda(options: LocalLambdaOptions): Promise<Loc
     functionArn(region, functionName),
     timeoutMs,
     environments,
+    optDir,
   );
 }

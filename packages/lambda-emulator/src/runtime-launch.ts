@@ -4,6 +4,7 @@
  */
 import { dirname, join, resolve } from 'node:path';
 import { LocalLambdaError } from './errors.js';
+import { mapOptPath } from './layers.js';
 import {
   executionEnvFor,
   type LambdaRuntimeName,
@@ -48,6 +49,11 @@ export interface RuntimeLaunchConfig {
   readonly logFormat: 'Text' | 'JSON' | undefined;
   /** Added by the caller (for example the `DEBUGGER_*` variables); never one of `RESERVED_ENV_VARS`. */
   readonly extraEnv: Readonly<Record<string, string>>;
+  /**
+   * The local folder that stands for `/opt`, holding the function's layers; without one, `/opt` itself. Paths the
+   * function gives under `/opt` (`NODE_PATH`, `AWS_LAMBDA_EXEC_WRAPPER`) are mapped into it.
+   */
+  readonly optDir?: string;
 }
 
 /** A process to start: what, with which arguments, where and with which environment. */
@@ -80,11 +86,16 @@ export function checkExtraEnv(extraEnv: Readonly<Record<string, string>>): void 
 }
 
 /** The `NODE_PATH` Lambda's Node bootstrap sets: layer folders, the runtime's own modules, the task root. */
-function nodePath(runtime: LambdaRuntimeName, installation: RuntimeInstallation, taskRoot: string): string {
+function nodePath(
+  runtime: LambdaRuntimeName,
+  installation: RuntimeInstallation,
+  taskRoot: string,
+  optDir: string | undefined,
+): string {
   const major = runtime.slice('nodejs'.length, runtime.indexOf('.'));
   return [
-    `/opt/nodejs/node${major}/node_modules`,
-    '/opt/nodejs/node_modules',
+    mapOptPath(`/opt/nodejs/node${major}/node_modules`, optDir),
+    mapOptPath('/opt/nodejs/node_modules', optDir),
     join(installation.ricDir, 'node_modules'),
     installation.ricDir,
     taskRoot,
@@ -98,7 +109,7 @@ export function buildRuntimeLaunch(config: RuntimeLaunchConfig): RuntimeLaunch {
     PATH: [dirname(installation.nodePath), '/usr/local/bin', '/usr/bin', '/bin'].join(':'),
     LANG: 'en_US.UTF-8',
     TZ: ':UTC',
-    NODE_PATH: nodePath(installation.runtime, installation, config.taskRoot),
+    NODE_PATH: nodePath(installation.runtime, installation, config.taskRoot, config.optDir),
     ...config.extraEnv,
     AWS_LAMBDA_RUNTIME_API: config.runtimeApiAddress,
     _HANDLER: config.handler,
@@ -119,6 +130,16 @@ export function buildRuntimeLaunch(config: RuntimeLaunchConfig): RuntimeLaunch {
     ...lambdaNodeFlags(installation.runtime, config.memoryMb, env.NODE_OPTIONS ?? ''),
     runtimeEntry(installation),
   ];
+  // Lambda runs an exec wrapper with the runtime's bootstrap command as its arguments; it ends with `exec "$@"`.
+  const wrapper = env.AWS_LAMBDA_EXEC_WRAPPER;
+  if (wrapper !== undefined && wrapper !== '') {
+    return {
+      command: mapOptPath(wrapper, config.optDir),
+      args: [installation.nodePath, ...args],
+      cwd: config.taskRoot,
+      env,
+    };
+  }
   return { command: installation.nodePath, args, cwd: config.taskRoot, env };
 }
 

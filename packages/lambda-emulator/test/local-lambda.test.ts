@@ -67,6 +67,24 @@ describe.each(LAMBDA_RUNTIMES)('%s', (runtime: LambdaRuntimeName) => {
     await Promise.all(started.map((lambda) => lambda.close()));
   });
 
+  it('runs a function with a layer and an exec wrapper from it, as Lambda does', async () => {
+    const lambda = await start({
+      taskRoot: join(fixtures, 'layered'),
+      handler: 'index.handler',
+      layers: [join(fixtures, 'layer-folder')],
+      env: { AWS_LAMBDA_EXEC_WRAPPER: '/opt/bin/wrapper.sh' },
+    });
+    const result = json<{ greeting: string; wrapped: string; handlerSetting: string; nodePath: string }>(
+      await lambda.invoke({}),
+    );
+    expect(result.greeting).toBe('hello from the layer, layers');
+    // The wrapper got the bootstrap command (node, its flags, the runtime's entry) and exec'd it.
+    expect(result.wrapped).toMatch(/^wrapper\.sh with [2-9]\d* arguments$/);
+    // The bootstrap reads the handler from _HANDLER when it starts, so a wrapper may change it.
+    expect(result.handlerSetting).toBe('index.handler');
+    expect(result.nodePath.split(':')[1]).toMatch(/\/nodejs\/node_modules$/);
+  });
+
   describe('a CommonJS handler in one warm runtime process', () => {
     let lambda: LocalLambda;
     const liveLines: string[] = [];

@@ -25,6 +25,11 @@ export function registerLocalCommand(program: Command, context: CommandContext):
     .option('--runtime <runtime>', 'Lambda runtime, such as nodejs22.x (default: the one matching this Node)')
     .option('--fn <id>', "the function id in URLs and sessions (default: from the folder's name)")
     .option('--env <KEY=VALUE>', 'an environment variable for the function (repeatable)', collectRepeated)
+    .option(
+      '--layer <zip|folder>',
+      'a Lambda layer, extracted into the local /opt (repeatable, in order)',
+      collectRepeated,
+    )
     .option('--timeout <seconds>', "the function's timeout (1 to 900)", '900')
     .option('--wait <seconds>', 'how long each invocation waits for a debugger (1 to 900)', '600')
     .option('--memory <MB>', "the function's memory size (128 to 10240)", '128')
