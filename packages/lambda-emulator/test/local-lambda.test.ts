@@ -2,7 +2,10 @@
  * The local Lambda against the real runtime client, for every runtime of the matrix. A runtime that is not
  * provisioned fails here with the provisioning message (run `npm run provision`), it is never skipped.
  */
+
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   type InvokeResult,
@@ -68,10 +71,25 @@ describe.each(LAMBDA_RUNTIMES)('%s', (runtime: LambdaRuntimeName) => {
   });
 
   it('runs a function with a layer and an exec wrapper from it, as Lambda does', async () => {
+    // The layer is made here: a node_modules folder could not be kept in the repository's fixtures.
+    const layer = mkdtempSync(join(tmpdir(), 'emulator-layer-'));
+    const moduleDir = join(layer, 'nodejs', 'node_modules', 'greeting');
+    mkdirSync(moduleDir, { recursive: true });
+    mkdirSync(join(layer, 'bin'));
+    writeFileSync(
+      join(moduleDir, 'index.js'),
+      'module.exports = (name) => `hello from the layer, ${name}`;\n',
+    );
+    // Lambda runs an exec wrapper with the runtime's bootstrap command as its arguments.
+    writeFileSync(
+      join(layer, 'bin', 'wrapper.sh'),
+      '#!/bin/sh\nexport WRAPPED_BY="wrapper.sh with $# arguments"\nexec "$@"\n',
+      { mode: 0o755 },
+    );
     const lambda = await start({
       taskRoot: join(fixtures, 'layered'),
       handler: 'index.handler',
-      layers: [join(fixtures, 'layer-folder')],
+      layers: [layer],
       env: { AWS_LAMBDA_EXEC_WRAPPER: '/opt/bin/wrapper.sh' },
     });
     const result = json<{ greeting: string; wrapped: string; handlerSetting: string; nodePath: string }>(
@@ -83,6 +101,7 @@ describe.each(LAMBDA_RUNTIMES)('%s', (runtime: LambdaRuntimeName) => {
     // The bootstrap reads the handler from _HANDLER when it starts, so a wrapper may change it.
     expect(result.handlerSetting).toBe('index.handler');
     expect(result.nodePath.split(':')[1]).toMatch(/\/nodejs\/node_modules$/);
+    rmSync(layer, { recursive: true, force: true });
   });
 
   describe('a CommonJS handler in one warm runtime process', () => {
