@@ -78,7 +78,7 @@ describe.each(LAMBDA_RUNTIMES)('%s', (runtime: LambdaRuntimeName) => {
     mkdirSync(join(layer, 'bin'));
     writeFileSync(
       join(moduleDir, 'index.js'),
-      'module.exports = (name) => `hello from the layer, ${name}`;\n',
+      "module.exports = (name) => 'hello from the layer, ' + name;\n",
     );
     // Lambda runs an exec wrapper with the runtime's bootstrap command as its arguments.
     writeFileSync(
