@@ -99,7 +99,8 @@ describe('chrome-remote-interface through the chain', { timeout: CHAIN_TEST_TIME
     );
     expect(byRegex.locations.length + byUrl.locations.length).toBe(2);
 
-    const logged = client.next('Runtime.consoleAPICalled');
+    // The handler's own line (the proxy's notes to the debugger start with "lambda-debug:").
+    const logged = client.next('Runtime.consoleAPICalled', (event) => event.type === 'log');
     await steps.run('resume to the regex breakpoint', () => resume(client));
     expect(consoleText(await steps.run('console.log reaches the debugger', () => logged))).toBe(
       'handling lambda',

@@ -421,12 +421,18 @@ describe('a debugger attached: the handler runs in the debug child', () => {
     const linkPromise = broker.nextLink();
     const result = invoke(h, notExpected, {}, 3_000);
     const link = await linkPromise;
-    const notice = link.nextEvent('Runtime.consoleAPICalled');
+    const start = link.nextEvent('Runtime.consoleAPICalled');
+    const notice = link.nextEvent('Runtime.consoleAPICalled', (params) => params.type === 'warning');
     await link.attach();
     link.post('Runtime.enable');
     link.post('Runtime.runIfWaitingForDebugger');
     const error = (await result.catch((caught: unknown) => caught)) as LambdaDebugError;
     expect(error.name).toBe(ProxyErrorType.DeadlineReached);
+    // First the note that opens the session, with the time left (under 3 s here: no 60 s or 10 s warning).
+    expect((await start).params).toMatchObject({
+      type: 'info',
+      args: [{ type: 'string', value: expect.stringMatching(/^lambda-debug: invocation .*: [0-3] s left/) }],
+    });
     expect(error.message).toMatch(/DEBUGGER_DEADLINE_MARGIN_MS=500 ms/);
     expect((await notice).params).toMatchObject({
       type: 'warning',

@@ -113,11 +113,14 @@ export class MiniLink {
     return id;
   }
 
-  /** Resolves on the next CDP event with this method. */
-  nextEvent(method: string): Promise<{ method: string; params: Record<string, unknown> }> {
+  /** Resolves on the next CDP event with this method (that `accept` takes, if given). */
+  nextEvent(
+    method: string,
+    accept: (params: Record<string, unknown>) => boolean = () => true,
+  ): Promise<{ method: string; params: Record<string, unknown> }> {
     return new Promise((resolve) => {
       const listener = (message: { method?: string; params?: unknown }) => {
-        if (message.method !== method) return;
+        if (message.method !== method || !accept((message.params ?? {}) as Record<string, unknown>)) return;
         this.#cdpListeners.splice(this.#cdpListeners.indexOf(listener), 1);
         resolve(message as { method: string; params: Record<string, unknown> });
       };
